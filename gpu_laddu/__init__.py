@@ -24,10 +24,23 @@ from gpu_laddu.errors import (
     ModelError,
     ParameterError,
 )
+from gpu_laddu.amplitudes.base import ComplexScalar, PolarComplexScalar, Scalar
+from gpu_laddu.ir.expr import Expression, constant, parameter
+from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, Model
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ComplexScalar",
+    "NLL",
+    "PolarComplexScalar",
+    "Scalar",
+    "Evaluator",
+    "Expression",
+    "ExtendedNLL",
+    "Model",
+    "constant",
+    "parameter",
     "BackendUnavailableError",
     "CommunicationError",
     "ContextError",

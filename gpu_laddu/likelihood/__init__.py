@@ -1,0 +1,7 @@
+"""Models, evaluators and likelihoods (NLL, ExtendedNLL)."""
+
+from gpu_laddu.likelihood.evaluator import Evaluator
+from gpu_laddu.likelihood.model import Model
+from gpu_laddu.likelihood.nll import NLL, ExtendedNLL
+
+__all__ = ["NLL", "Evaluator", "ExtendedNLL", "Model"]

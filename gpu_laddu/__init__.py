@@ -10,6 +10,23 @@ Examples
 'numpy'
 """
 
+from gpu_laddu.amplitudes import (
+    BreitWigner,
+    ComplexScalar,
+    Flatte,
+    KopfKMatrixA0,
+    KopfKMatrixA2,
+    KopfKMatrixF0,
+    KopfKMatrixF2,
+    KopfKMatrixPi1,
+    KopfKMatrixRho,
+    PhaseSpaceFactor,
+    PolarComplexScalar,
+    PolPhase,
+    Scalar,
+    Ylm,
+    Zlm,
+)
 from gpu_laddu.context import ExecutionContext, default_context
 from gpu_laddu.data import Dataset, from_numpy
 from gpu_laddu.errors import (
@@ -24,36 +41,56 @@ from gpu_laddu.errors import (
     ModelError,
     ParameterError,
 )
-from gpu_laddu.amplitudes.base import ComplexScalar, PolarComplexScalar, Scalar
 from gpu_laddu.ir.expr import Expression, constant, parameter
 from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, Model
+from gpu_laddu.physics import Angles, CosTheta, Mandelstam, Mass, Phi, PolAngle, Polarization, PolMagnitude
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ComplexScalar",
-    "NLL",
-    "PolarComplexScalar",
-    "Scalar",
-    "Evaluator",
-    "Expression",
-    "ExtendedNLL",
-    "Model",
-    "constant",
-    "parameter",
+    "Angles",
     "BackendUnavailableError",
+    "BreitWigner",
     "CommunicationError",
+    "ComplexScalar",
     "ContextError",
+    "CosTheta",
     "DataError",
     "Dataset",
+    "Evaluator",
     "ExecutionContext",
+    "Expression",
+    "ExtendedNLL",
     "FitError",
+    "Flatte",
     "GpuLadduError",
     "IRError",
+    "KopfKMatrixA0",
+    "KopfKMatrixA2",
+    "KopfKMatrixF0",
+    "KopfKMatrixF2",
+    "KopfKMatrixPi1",
+    "KopfKMatrixRho",
     "LikelihoodError",
+    "Mandelstam",
+    "Mass",
+    "Model",
     "ModelError",
+    "NLL",
     "ParameterError",
-    "__version__",
+    "PhaseSpaceFactor",
+    "Phi",
+    "PolAngle",
+    "PolMagnitude",
+    "PolPhase",
+    "PolarComplexScalar",
+    "Polarization",
+    "Scalar",
+    "Ylm",
+    "Zlm",
+    "constant",
     "default_context",
     "from_numpy",
+    "parameter",
+    "__version__",
 ]

@@ -9,4 +9,11 @@ from gpu_laddu.generate.phase_space import (
     phase_space_events,
 )
 
-__all__ = ["NBodyPhaseSpace", "generate_by_model", "generate_kskp", "generate_kskp_mc", "generate_phase_space", "phase_space_events"]
+__all__ = [
+    "NBodyPhaseSpace",
+    "generate_by_model",
+    "generate_kskp",
+    "generate_kskp_mc",
+    "generate_phase_space",
+    "phase_space_events",
+]

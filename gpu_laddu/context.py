@@ -229,10 +229,12 @@ class ExecutionContext:
                 restore.append(lambda: set_num_threads(previous))
             limiter = _blas_limiter(self._threads)
             try:
-                yield
+                if limiter is None:
+                    yield
+                else:
+                    with limiter:
+                        yield
             finally:
-                if limiter is not None:
-                    limiter.restore_original_limits()
                 for undo in restore:
                     undo()
 
@@ -348,12 +350,28 @@ def _resolve_comm(comm: str | Communicator, backend_name: str) -> Communicator:
         ) from exc
 
 
+_BLAS: dict[str, Any] = {}
+
+
 def _blas_limiter(threads: int) -> Any:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+    """A context manager limiting BLAS threads, or None when no limit is needed or possible.
+
+    The threadpool controller scans the loaded libraries once per process, not once per call.
+    """
+    if "controller" not in _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS["controller"] = None
+        else:
+            _BLAS["controller"] = ThreadpoolController()
+    controller = _BLAS["controller"]
+    if controller is None:
         return None
-    return threadpool_limits(limits=threads, user_api="blas")
+    blas = controller.select(user_api="blas")
+    if not blas.lib_controllers or all(c.num_threads <= threads for c in blas.lib_controllers):
+        return None
+    return blas.limit(limits=threads)
 
 
 _DEFAULT: ExecutionContext | None = None

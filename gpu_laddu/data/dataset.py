@@ -3,7 +3,9 @@
 Every component is one contiguous 1-D float64 array in the context's namespace: four
 components per four-vector (``X_e, X_px, X_py, X_pz``), one per scalar, and the weights
 (implicit unit weights when the source had none).  Under MPI a Dataset holds only this
-rank's contiguous slice of the events.
+rank's contiguous slice of the events.  Datasets are immutable: every operation
+(:meth:`Dataset.select`, :meth:`Dataset.bin_by`, :meth:`Dataset.bootstrap`, ...) returns new
+Datasets, sharing unchanged columns.
 
 Examples
 --------
@@ -18,14 +20,20 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gpu_laddu.context import ExecutionContext, resolve_context
+from gpu_laddu.data.schema import P4_SUFFIXES
+from gpu_laddu.data.validate import validate_columns
 from gpu_laddu.errors import DataError
 
-P4_SUFFIXES = ("e", "px", "py", "pz")
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from gpu_laddu.data.ops import BinnedDataset
+
 
 
 class Dataset:
@@ -44,6 +52,16 @@ class Dataset:
         ``None`` means unit weights.
     n_events_global : int or None
         Total events over all ranks (defaults to the local count on one rank).
+    global_start : int or None
+        Global index of this rank's first event (``None``: computed on first use).
+
+    Examples
+    --------
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    >>> ds = Dataset(ctx, {"k": (np.ones(2), np.zeros(2), np.zeros(2), np.zeros(2))}, {})
+    >>> ds.n_events, ds.has_explicit_weights
+    (2, False)
     """
 
     def __init__(
@@ -53,9 +71,11 @@ class Dataset:
         scalars: Mapping[str, Any],
         weights: Any | None = None,
         n_events_global: int | None = None,
+        *,
+        global_start: int | None = None,
     ) -> None:
         self._ctx = ctx
-        self._p4s: dict[str, tuple[Any, Any, Any, Any]] = {k: tuple(v) for k, v in p4s.items()}  # type: ignore[misc]
+        self._p4s: dict[str, tuple[Any, Any, Any, Any]] = {k: _four(v) for k, v in p4s.items()}
         self._scalars: dict[str, Any] = dict(scalars)
         self._explicit_weights = weights
         lengths = {len(c) for comps in self._p4s.values() for c in comps}
@@ -66,6 +86,7 @@ class Dataset:
             raise DataError(f"dataset columns have different lengths: {sorted(lengths)}")
         self._n = lengths.pop() if lengths else 0
         self._n_global = self._n if n_events_global is None else int(n_events_global)
+        self._global_start = global_start if global_start is not None else (0 if ctx.size == 1 else None)
         self._unit_weights: Any | None = None
 
     # -- shape and names ----------------------------------------------------------------
@@ -83,6 +104,14 @@ class Dataset:
     def n_events_global(self) -> int:
         """Number of events over all ranks."""
         return self._n_global
+
+    @property
+    def global_start(self) -> int:
+        """Global index of this rank's first event (a collective call the first time under MPI)."""
+        if self._global_start is None:
+            counts = np.asarray(self._ctx.comm.allgatherv(np.array([self._n], dtype=np.int64)))
+            self._global_start = int(counts[: self._ctx.rank].sum())
+        return self._global_start
 
     def __len__(self) -> int:
         return self._n
@@ -158,6 +187,82 @@ class Dataset:
         """Device bytes held by the raw columns."""
         return int(sum(c.nbytes for c in self.columns().values()))
 
+    # -- operations (each returns new Datasets) ----------------------------------------------
+    def select(self, mask: Any) -> Dataset:
+        """The events where the boolean ``mask`` (local length) is true.
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> ds = gl.from_numpy(scalars={"x": np.array([1.0, 2.0, 3.0])})
+        >>> ds.select(np.array([True, False, True])).scalar("x").tolist()
+        [1.0, 3.0]
+        """
+        from gpu_laddu.data.ops import select
+
+        return select(self, mask)
+
+    def bin_by(self, variable: Any, bins: int | Sequence[float], range: tuple[float, float] | None = None
+               ) -> BinnedDataset:
+        """Split the events into bins of ``variable.value(self)``; see :func:`gpu_laddu.data.ops.bin_by`.
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> class X:
+        ...     def value(self, ds): return ds.scalar("x")
+        >>> ds = gl.from_numpy(scalars={"x": np.array([0.1, 0.6, 0.7, 2.0])})
+        >>> [b.n_events for b in ds.bin_by(X(), 2, (0.0, 1.0))]
+        [1, 2]
+        """
+        from gpu_laddu.data.ops import bin_by
+
+        return bin_by(self, variable, bins, range)
+
+    def bootstrap(self, seed: int) -> Dataset:
+        """Poisson bootstrap: each weight times an independent Poisson(1) draw (rank-count invariant).
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> ds = gl.from_numpy(scalars={"x": np.zeros(5)})
+        >>> ds.bootstrap(7).weights.tolist() == ds.bootstrap(7).weights.tolist()
+        True
+        """
+        from gpu_laddu.data.ops import bootstrap
+
+        return bootstrap(self, seed)
+
+    def boost_to_rest_frame_of(self, names: str | Sequence[str]) -> Dataset:
+        """Every four-vector boosted to the rest frame of the sum of ``names``.
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> ds = gl.from_numpy(p4s={"a": np.array([[2.0, 0.0, 0.0, 1.0]])})
+        >>> [round(float(c[0]), 12) for c in ds.boost_to_rest_frame_of("a").p4("a")]
+        [1.732050807569, 0.0, 0.0, 0.0]
+        """
+        from gpu_laddu.data.ops import boost_to_rest_frame_of
+
+        return boost_to_rest_frame_of(self, names)
+
+    def to(self, ctx: ExecutionContext) -> Dataset:
+        """The same events on another context's device (``self`` when ``ctx`` is its own).
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> ds = gl.from_numpy(scalars={"x": np.ones(2)})
+        >>> other = gl.ExecutionContext(device="cpu", backend="numpy")
+        >>> ds.to(other).ctx is other
+        True
+        """
+        from gpu_laddu.data.ops import to_context
+
+        return to_context(self, ctx)
+
+    def to_arrow(self) -> pa.Table:
+        """This rank's events as a host :class:`pyarrow.Table` with laddu column names.
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> gl.from_numpy(scalars={"x": np.ones(2)}).to_arrow().column_names
+        ['x']
+        """
+        from gpu_laddu.data.ops import to_arrow
+
+        return to_arrow(self)
+
     def __repr__(self) -> str:
         return (
             f"Dataset(n_events={self._n}, p4s={list(self._p4s)}, scalars={list(self._scalars)}, "
@@ -173,7 +278,7 @@ def from_numpy(
     ctx: ExecutionContext | None = None,
     check_finite: bool = True,
 ) -> Dataset:
-    """Build a Dataset from host arrays.
+    """Build a Dataset from host arrays (this rank's events under MPI).
 
     Parameters
     ----------
@@ -182,7 +287,8 @@ def from_numpy(
     weights : (N,) array or None
     ctx : ExecutionContext, optional
     check_finite : bool
-        Reject NaN/inf (naming column and first bad row) unless False.
+        Reject NaN/inf (naming column and first bad row) unless False.  Non-finite weights
+        are always rejected.
 
     Examples
     --------
@@ -217,27 +323,62 @@ def build_dataset(
     check_finite: bool = True,
     source: str = "input",
     n_events_global: int | None = None,
+    global_start: int | None = None,
+    row_offset: int = 0,
+    m2_tolerance: Mapping[str, float] | None = None,
+    validated: bool = False,
 ) -> Dataset:
-    """Validate host columns and move them to ``ctx``'s device (the one path every reader uses)."""
+    """Validate host columns and move them to ``ctx``'s device (the one path every reader uses).
+
+    Parameters
+    ----------
+    ctx : ExecutionContext
+    p4s, scalars, weights : host float64 columns (this rank's events)
+    check_finite : bool
+        Reject NaN/inf in any column (weights are always checked).
+    source : str
+        Names the input in error messages.
+    n_events_global : int, optional
+        Total events over all ranks; computed with an allreduce when not given.
+    global_start : int, optional
+        Global index of the first local event, when known.
+    row_offset : int
+        Added to row numbers in error messages (the first local event's row in the source).
+    m2_tolerance : mapping of p4 name -> float, optional
+        Relative m² tolerance per four-vector (default 1e-9; readers raise it for float32 input).
+    validated : bool
+        The caller has already run these checks (readers that check while reading).
+
+    Examples
+    --------
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    >>> build_dataset(ctx, {}, {"x": np.array([1.0, np.nan])}, None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.DataError: input: column 'x' has 1 non-finite value(s), first at row 1 (nan); ...
+    """
     columns: dict[str, np.ndarray] = {}
+    p4_columns: dict[str, tuple[str, str, str, str]] = {}
     for name, comps in p4s.items():
-        columns.update({f"{name}_{s}": c for s, c in zip(P4_SUFFIXES, comps)})
+        keys = tuple(f"{name}_{s}" for s in P4_SUFFIXES)
+        p4_columns[name] = (keys[0], keys[1], keys[2], keys[3])
+        columns.update(zip(keys, comps))
     columns.update(scalars)
     if weights is not None:
         columns["weight"] = weights
     lengths = {k: len(v) for k, v in columns.items()}
     if len(set(lengths.values())) > 1:
         raise DataError(f"{source}: columns have different lengths: {lengths}")
-    if check_finite or weights is not None:
-        for key, col in columns.items():
-            if key == "weight" or check_finite:
-                check_finite_column(col, key, source)
-    for name, (e, px, py, pz) in p4s.items():
-        check_physical(name, e, px, py, pz, source)
+    if not validated:
+        validate_columns(columns, p4_columns, check_finite=check_finite,
+                         always_finite=("weight",) if weights is not None else (), tolerances=m2_tolerance or {},
+                         source=source, row_offset=row_offset, threads=ctx.threads)
     n_local = len(next(iter(columns.values()))) if columns else 0
-    n_global = n_local if n_events_global is None else n_events_global
     if n_events_global is None:
         n_global = int(ctx.comm.allreduce_sum(np.array([float(n_local)]))[0])
+    else:
+        n_global = int(n_events_global)
     if n_global == 0:
         raise DataError(f"{source}: the dataset is empty (no events on any rank)")
     dev = ctx.asarray
@@ -247,7 +388,15 @@ def build_dataset(
         {k: dev(v) for k, v in scalars.items()},
         None if weights is None else dev(weights),
         n_events_global=n_global,
+        global_start=global_start,
     )
+
+
+def _four(columns: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
+    if len(columns) != 4:
+        raise DataError(f"a four-vector needs 4 columns (E, px, py, pz), got {len(columns)}")
+    e, px, py, pz = columns
+    return e, px, py, pz
 
 
 def _as_float_array(arr: Any, what: str) -> np.ndarray:
@@ -255,28 +404,3 @@ def _as_float_array(arr: Any, what: str) -> np.ndarray:
     if a.dtype.kind not in "fiu":
         raise DataError(f"{what} must be numeric, got dtype {a.dtype}")
     return a.astype(np.float64, copy=False)
-
-
-def check_finite_column(col: np.ndarray, name: str, source: str = "input") -> None:
-    """Raise :class:`DataError` naming the column and the first row that is NaN or inf."""
-    bad = ~np.isfinite(col)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise DataError(
-            f"{source}: column {name!r} has {int(bad.sum())} non-finite value(s), first at row {row} "
-            f"({col[row]!r}); pass check_finite=False to keep them"
-        )
-
-
-def check_physical(name: str, e: np.ndarray, px: np.ndarray, py: np.ndarray, pz: np.ndarray,
-                   source: str = "input") -> None:
-    """Reject four-momenta with E < 0 or m² < -1e-9·E² (naming the p4 and the first row)."""
-    with np.errstate(invalid="ignore"):
-        m2 = e * e - px * px - py * py - pz * pz
-        bad = (e < 0) | (m2 < -1e-9 * e * e)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise DataError(
-            f"{source}: four-vector {name!r} is unphysical at {int(bad.sum())} event(s), first at row {row} "
-            f"(E={e[row]!r}, m^2={m2[row]!r}); E must be >= 0 and m^2 >= -1e-9*E^2"
-        )

@@ -1,0 +1,310 @@
+"""Dataset operations: selection, binning, Poisson bootstrap, rest-frame boosts, transfers.
+
+Each returns new Datasets (columns that do not change are shared, never modified).  Derived
+datasets may be empty (an empty bin, a selection that keeps nothing); only readers reject a
+globally empty input.
+
+Examples
+--------
+>>> import numpy as np, gpu_laddu as gl
+>>> ds = gl.from_numpy(scalars={"x": np.array([0.05, 0.5, 0.95, 1.5])}, weights=np.array([1.0, 2.0, 3.0, 4.0]))
+>>> class X:
+...     def value(self, dataset): return dataset.scalar("x")
+>>> binned = ds.bin_by(X(), 2, (0.0, 1.0))
+>>> [b.weights.tolist() for b in binned], binned.edges.tolist()
+([[1.0], [2.0, 3.0]], [0.0, 0.5, 1.0])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+import numpy as np
+import pyarrow as pa
+
+from gpu_laddu.context import ExecutionContext
+from gpu_laddu.data.dataset import Dataset
+from gpu_laddu.errors import DataError
+
+#: events per independently seeded block of bootstrap draws (fixes the result for any rank count)
+BOOTSTRAP_BLOCK = 1 << 16
+
+
+class BinnedDataset(Sequence[Dataset]):
+    """The bins of :meth:`Dataset.bin_by`: a sequence of Datasets (empty bins included) and the edges.
+
+    Attributes
+    ----------
+    edges : numpy.ndarray
+        ``len(self) + 1`` increasing bin edges; bin ``i`` is ``[edges[i], edges[i+1])``, the last
+        bin also holds values equal to ``edges[-1]``.
+
+    Examples
+    --------
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(scalars={"x": np.array([0.2, 0.7])})
+    >>> class X:
+    ...     def value(self, dataset): return dataset.scalar("x")
+    >>> b = ds.bin_by(X(), [0.0, 0.5, 1.0, 2.0])
+    >>> len(b), [d.n_events for d in b], b.bin_range(2)
+    (3, [1, 1, 0], (1.0, 2.0))
+    """
+
+    def __init__(self, datasets: Sequence[Dataset], edges: np.ndarray) -> None:
+        self._datasets = tuple(datasets)
+        self.edges = edges
+
+    @overload
+    def __getitem__(self, index: int) -> Dataset: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Dataset]: ...
+
+    def __getitem__(self, index: int | slice) -> Dataset | Sequence[Dataset]:
+        return self._datasets[index]
+
+    def __len__(self) -> int:
+        return len(self._datasets)
+
+    def __iter__(self) -> Iterator[Dataset]:
+        return iter(self._datasets)
+
+    def bin_range(self, index: int) -> tuple[float, float]:
+        """The (low, high) edges of bin ``index``."""
+        return float(self.edges[index]), float(self.edges[index + 1])
+
+    def __repr__(self) -> str:
+        counts = [d.n_events_global for d in self._datasets]
+        return f"BinnedDataset(bins={len(self)}, range=({self.edges[0]!r}, {self.edges[-1]!r}), events={counts})"
+
+
+def _derived(ds: Dataset, columns: Any, weights: Any, n_local: int) -> Dataset:
+    """A Dataset over new columns, with its global count summed over the ranks."""
+    p4s, scalars = columns
+    n_global = int(ds.ctx.comm.allreduce_sum(np.array([float(n_local)]))[0])
+    return Dataset(ds.ctx, p4s, scalars, weights, n_events_global=n_global)
+
+
+def _map_columns(ds: Dataset, fn: Any) -> tuple[dict[str, tuple[Any, ...]], dict[str, Any], Any]:
+    p4s = {name: tuple(fn(c) for c in ds.p4(name)) for name in ds.p4_names}
+    scalars = {name: fn(ds.scalar(name)) for name in ds.scalar_names}
+    weights = fn(ds.weights) if ds.has_explicit_weights else None
+    return p4s, scalars, weights
+
+
+def select(ds: Dataset, mask: Any) -> Dataset:
+    """The events of ``ds`` where ``mask`` (a boolean array of local length) is true.
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(scalars={"x": np.arange(4.0)})
+    >>> select(ds, ds.scalar("x") > 1.5).scalar("x").tolist()
+    [2.0, 3.0]
+    """
+    xp = ds.ctx.xp
+    try:
+        m = xp.asarray(mask)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"select: the mask cannot be used on this dataset's device ({exc})") from exc
+    if m.dtype != np.bool_:
+        raise DataError(f"select: the mask must be boolean, got dtype {m.dtype}")
+    if m.shape != (ds.n_events,):
+        raise DataError(f"select: the mask has shape {m.shape}; this rank has {ds.n_events} events")
+    p4s, scalars, weights = _map_columns(ds, lambda c: c[m])
+    return _derived(ds, (p4s, scalars), weights, int(m.sum()))
+
+
+def bin_edges(bins: int | Sequence[float], range: tuple[float, float] | None) -> np.ndarray:
+    """Bin edges as laddu 0.28.1 builds them: ``lo + i·(hi − lo)/bins`` for ``i = 0..bins``.
+
+    ``bins`` may instead be a sequence of increasing edges (then ``range`` must be None).
+
+    >>> bin_edges(4, (0.0, 1.0)).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        if range is None or len(range) != 2:
+            raise DataError(f"bin_by: a bin count needs range=(low, high), got {range!r}")
+        lo, hi = float(range[0]), float(range[1])
+        if bins < 1 or not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise DataError(f"bin_by: need bins >= 1 and finite low < high, got bins={bins}, range={range!r}")
+        return lo + np.arange(int(bins) + 1, dtype=np.float64) * ((hi - lo) / int(bins))
+    if range is not None:
+        raise DataError("bin_by: give either a bin count with range=, or a sequence of edges without it")
+    edges = np.asarray(bins, dtype=np.float64)
+    if edges.ndim != 1 or len(edges) < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
+        raise DataError(f"bin_by: edges must be at least two finite, strictly increasing values, got {bins!r}")
+    return edges
+
+
+def bin_by(ds: Dataset, variable: Any, bins: int | Sequence[float], range: tuple[float, float] | None = None
+           ) -> BinnedDataset:
+    """Split ``ds`` into bins of ``variable.value(ds)`` (laddu 0.28.1 semantics).
+
+    Bin ``i`` holds ``edges[i] <= v < edges[i+1]``; the last bin also holds ``v == edges[-1]``;
+    values outside the edges (and NaN) belong to no bin; empty bins are kept.  Events keep
+    their order within a bin.
+
+    Parameters
+    ----------
+    ds : Dataset
+    variable : object with ``.value(dataset)`` -> array of the dataset's namespace
+    bins : int or sequence of float
+        Number of uniform bins over ``range``, or the edges themselves.
+    range : (float, float) or None
+
+    Examples
+    --------
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(scalars={"x": np.array([1.0, 0.0, 0.99, -0.1])})
+    >>> class X:
+    ...     def value(self, dataset): return dataset.scalar("x")
+    >>> [b.scalar("x").tolist() for b in bin_by(ds, X(), 2, (0.0, 1.0))]
+    [[0.0], [1.0, 0.99]]
+    """
+    edges = bin_edges(bins, range)
+    xp = ds.ctx.xp
+    n_bins = len(edges) - 1
+    values = variable.value(ds)
+    if getattr(values, "shape", None) != (ds.n_events,):
+        raise DataError(
+            f"bin_by: the variable gave shape {getattr(values, 'shape', None)}; expected ({ds.n_events},)"
+        )
+    dev_edges = ds.ctx.asarray(edges)
+    idx = xp.searchsorted(dev_edges, values, side="right") - 1
+    idx = xp.where(values == edges[-1], n_bins - 1, idx)
+    idx = xp.where((idx >= 0) & (idx < n_bins), idx, n_bins)  # n_bins collects what no bin holds
+    order = xp.argsort(idx, kind="stable")
+    counts = ds.ctx.to_numpy(xp.bincount(idx, minlength=n_bins + 1)).astype(np.int64)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    keep = order[: int(bounds[n_bins])]
+    p4s, scalars, weights = _map_columns(ds, lambda c: c[keep])
+    totals = ds.ctx.comm.allreduce_sum(counts[:n_bins].astype(np.float64))
+    out = []
+    for i, (lo, hi) in enumerate(zip(bounds[:n_bins].tolist(), bounds[1:].tolist())):
+        out.append(Dataset(
+            ds.ctx,
+            {k: tuple(c[lo:hi] for c in v) for k, v in p4s.items()},
+            {k: c[lo:hi] for k, c in scalars.items()},
+            None if weights is None else weights[lo:hi],
+            n_events_global=int(totals[i]),
+        ))
+    return BinnedDataset(out, edges)
+
+
+def poisson_factors(seed: int, start: int, n: int) -> np.ndarray:
+    """Poisson(1) draws for global events ``start .. start+n-1``.
+
+    Block ``b`` (events ``b·BOOTSTRAP_BLOCK`` onward) is drawn from
+    ``np.random.SeedSequence([seed, b])``, so any split of the events over ranks gives the same
+    draws for the same event.
+
+    >>> whole = poisson_factors(3, 0, 10)
+    >>> np.array_equal(np.concatenate([poisson_factors(3, 0, 4), poisson_factors(3, 4, 6)]), whole)
+    True
+    """
+    out = np.empty(n, dtype=np.float64)
+    if n == 0:
+        return out
+    for block in range(start // BOOTSTRAP_BLOCK, (start + n - 1) // BOOTSTRAP_BLOCK + 1):
+        draws = np.random.default_rng(np.random.SeedSequence([seed, block])).poisson(1.0, BOOTSTRAP_BLOCK)
+        lo = max(start, block * BOOTSTRAP_BLOCK)
+        hi = min(start + n, (block + 1) * BOOTSTRAP_BLOCK)
+        out[lo - start:hi - start] = draws[lo - block * BOOTSTRAP_BLOCK:hi - block * BOOTSTRAP_BLOCK]
+    return out
+
+
+def bootstrap(ds: Dataset, seed: int) -> Dataset:
+    """A Poisson-bootstrap replica: every weight times an independent Poisson(1) draw.
+
+    laddu 0.28.1's definition; the draw of an event depends only on ``seed`` and its global
+    index (see :func:`poisson_factors`), not on the number of ranks or the backend.
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(scalars={"x": np.zeros(4)}, weights=np.full(4, 0.5))
+    >>> bootstrap(ds, 1).weights.tolist() == (0.5 * poisson_factors(1, 0, 4)).tolist()
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DataError(f"bootstrap: seed must be a non-negative integer, not {seed!r}")
+    factors = ds.ctx.asarray(poisson_factors(int(seed), ds.global_start, ds.n_events))
+    p4s = {name: ds.p4(name) for name in ds.p4_names}
+    scalars = {name: ds.scalar(name) for name in ds.scalar_names}
+    return Dataset(ds.ctx, p4s, scalars, ds.weights * factors, n_events_global=ds.n_events_global,
+                   global_start=ds.global_start)
+
+
+def boost_to_rest_frame_of(ds: Dataset, names: str | Sequence[str]) -> Dataset:
+    """Boost every four-vector into the rest frame of the sum of ``names`` (scalars unchanged).
+
+    With β = −P⃗/E of the sum: p⃗′ = p⃗ + β⃗[(γ−1)(p⃗·β⃗)/β² + γE], E′ = γ(E + β⃗·p⃗).
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(p4s={"a": np.array([[5.0, 0.0, 3.0, 0.0]]), "b": np.array([[5.0, 0.0, 0.0, 3.0]])})
+    >>> [round(float(c[0]), 12) for c in boost_to_rest_frame_of(ds, ["a"]).p4("a")]
+    [4.0, 0.0, 0.0, 0.0]
+    """
+    selected = [names] if isinstance(names, str) else list(names)
+    if not selected:
+        raise DataError("boost_to_rest_frame_of: give at least one four-vector name")
+    xp = ds.ctx.xp
+    parts = [ds.p4(n) for n in selected]
+    e_sum, px_sum, py_sum, pz_sum = (sum(p[i] for p in parts) for i in range(4))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bx, by, bz = -px_sum / e_sum, -py_sum / e_sum, -pz_sum / e_sum
+        b2 = bx * bx + by * by + bz * bz
+    bad = ~(b2 < 1.0)  # also catches E_sum = 0 (NaN)
+    if ds.n_events and bool(xp.any(bad)):
+        row = int(xp.argmax(bad))
+        raise DataError(
+            f"boost_to_rest_frame_of({selected}): the sum is not timelike at event {row} "
+            f"(beta^2 = {float(b2[row])!r}); it has no rest frame"
+        )
+    gamma = 1.0 / xp.sqrt(1.0 - b2)
+    k = gamma * gamma / (gamma + 1.0)  # (γ−1)/β², finite at β = 0
+    p4s = {}
+    for name in ds.p4_names:
+        e, px, py, pz = ds.p4(name)
+        bp = bx * px + by * py + bz * pz
+        f = k * bp + gamma * e
+        p4s[name] = (gamma * (e + bp), px + bx * f, py + by * f, pz + bz * f)
+    scalars = {name: ds.scalar(name) for name in ds.scalar_names}
+    weights = ds.weights if ds.has_explicit_weights else None
+    return Dataset(ds.ctx, p4s, scalars, weights, n_events_global=ds.n_events_global,
+                   global_start=ds.global_start)
+
+
+def to_context(ds: Dataset, ctx: ExecutionContext) -> Dataset:
+    """``ds`` on ``ctx``'s device (``ds`` itself when ``ctx`` is its context).
+
+    Columns are copied across the host/device boundary; between two CPU contexts the
+    (immutable) columns are shared.
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(scalars={"x": np.ones(2)})
+    >>> to_context(ds, ds.ctx) is ds
+    True
+    """
+    if ctx is ds.ctx:
+        return ds
+    src = ds.ctx
+    p4s, scalars, weights = _map_columns(ds, lambda c: ctx.asarray(src.to_numpy(c)))
+    return Dataset(ctx, p4s, scalars, weights, n_events_global=ds.n_events_global, global_start=ds.global_start)
+
+
+def to_arrow(ds: Dataset) -> pa.Table:
+    """This rank's events as a host Arrow table (float64; shared, not copied, on the CPU backends).
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> to_arrow(gl.from_numpy(p4s={"k": np.array([[1.0, 0, 0, 0]])})).column_names
+    ['k_e', 'k_px', 'k_py', 'k_pz']
+    """
+    names = [f"{n}_{s}" for n in ds.p4_names for s in ("e", "px", "py", "pz")] + list(ds.scalar_names)
+    if ds.has_explicit_weights:
+        names.append("weight")
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise DataError(f"to_arrow: column names {clashes} would appear twice; rename the scalars")
+    columns = ds.columns()
+    return pa.table({name: ds.ctx.to_numpy(columns[name]) for name in names})

@@ -90,8 +90,11 @@ def test_kmatrix_amplitudes(laddu, events, family, cls, channel):
     values = {f"k pole{i} {c}": float(rng.normal()) for i in range(n) for c in ("re", "im")}
     model = gl.Model(amp)
     got = ds.ctx.to_numpy(model.load(ds).evaluate(values))
-    want = np.asarray(laddu.Model(laddu_kmatrix(family, "k", channel, {})).evaluate(laddu_dataset(ds),
-                                                                                     parameters=values))
+    # laddu with the couplings as constants: with free laddu parameters, 0.28.1 puts π1 on the
+    # other branch of the closed πη′ channel below its threshold (not linear in the couplings).
+    fixed = {i: (values[f"k pole{i} re"], values[f"k pole{i} im"]) for i in range(n)}
+    want = np.asarray(laddu.Model(laddu_kmatrix(family, "k", channel, fixed)).evaluate(laddu_dataset(ds),
+                                                                                       parameters=[]))
     assert rel(got, want) < 1e-9
 
 

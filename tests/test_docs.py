@@ -1,0 +1,226 @@
+"""Every Python example of the documentation runs.
+
+Convention (also described in docs/docs-tests.md)
+-------------------------------------------------
+* Each fenced block whose info string starts with ``python`` is an example.  The examples of
+  one page run in order, in one shared namespace, in a fresh temporary working directory
+  (files written by one block can be read by the next).  One page = one test.
+* A block preceded by an HTML comment ``<!-- no-test: REASON -->`` (only blank lines may
+  separate the comment from the fence) is not run; the reason is reported (e.g.
+  ``gpu``, ``mpi``, ``laddu``).  Such blocks must still be valid Python, and later blocks of
+  the page must not depend on names they define.
+* Blocks in other languages (``bash``, ``text``, ``pycon`` …) are never run.
+* During the run, ``gl.default_context()`` is a NumPy CPU context, so pages that rely on the
+  default context stay fast and deterministic on any machine (no Numba compilation).
+* ``PENDING_API`` lists planned public names that are not wired yet.  While one of them is
+  missing, a page whose example fails on exactly that name is reported as an expected
+  failure (``xfail``) naming it; once it exists the example runs for real.  Empty the list
+  when the wiring has landed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$")
+NO_TEST = re.compile(r"^\s*<!--\s*no-test:\s*(?P<reason>.*?)\s*-->\s*$")
+
+#: planned API being wired by the library side: ``(owner, attribute)`` pairs, owner "gl" for
+#: the top-level package, or a class name of ``gpu_laddu`` (e.g. "NLL")
+PENDING_API: tuple[tuple[str, str], ...] = (
+    ("gl", "fit"),
+    ("gl", "read_parquet"),
+    ("gl", "write_parquet"),
+    ("gl", "from_arrow"),
+    ("gl", "from_dict"),
+    ("gl", "from_pandas"),
+    ("gl", "from_polars"),
+    ("gl", "read_root"),
+    ("gl", "read_amptools"),
+    ("gl", "generate_kskp"),
+    ("gl", "generate_kskp_mc"),
+    ("gl", "generate_by_model"),
+    ("NLL", "fit"),
+    ("NLL", "mcmc"),
+    ("NLL", "bootstrap"),
+    ("NLL", "project"),
+    ("NLL", "project_with"),
+    ("NLL", "parameter_specs"),
+    ("NLL", "__add__"),
+    ("ExtendedNLL", "fit"),
+    ("ExtendedNLL", "project"),
+    ("ExtendedNLL", "__add__"),
+    ("LikelihoodSum", "fit"),
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced code block of a page."""
+
+    page: str
+    line: int  # 1-based line of the first code line
+    info: str
+    code: str
+    skip: str | None  # the no-test reason, or None
+
+    @property
+    def is_python(self) -> bool:
+        return self.info.split()[0].lower() in ("python", "py") if self.info.split() else False
+
+
+def extract_blocks(text: str, page: str = "<page>") -> list[Block]:
+    """All fenced code blocks of a Markdown text, with their no-test markers."""
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, fence, info = m["indent"], m["fence"], m["info"].strip()
+        skip = None
+        j = i - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        if j >= 0 and (n := NO_TEST.match(lines[j])):
+            skip = n["reason"] or "marked no-test"
+        body: list[str] = []
+        k = i + 1
+        while k < len(lines):
+            close = FENCE.match(lines[k])
+            closes = close is not None and close["fence"][0] == fence[0] and len(close["fence"]) >= len(fence)
+            if closes and close is not None and not close["info"].strip():
+                break
+            body.append(lines[k][len(indent):] if lines[k].startswith(indent) else lines[k])
+            k += 1
+        blocks.append(Block(page, i + 2, info, "\n".join(body), skip))
+        i = k + 1
+    return blocks
+
+
+def _pages() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md") if "_griffe" not in p.parts)
+
+
+def _python_blocks(path: Path) -> list[Block]:
+    return [b for b in extract_blocks(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))) if b.is_python]
+
+
+PAGES_WITH_CODE = [p for p in _pages() if _python_blocks(p)]
+
+
+def _missing_pending() -> set[str]:
+    import gpu_laddu as gl
+
+    missing = set()
+    for owner, attr in PENDING_API:
+        obj = gl if owner == "gl" else getattr(gl, owner, None)
+        if obj is None or not hasattr(obj, attr):
+            missing.add(attr)
+    return missing
+
+
+def _pending_failure(exc: BaseException, missing: set[str]) -> str | None:
+    """The name of a pending API that ``exc`` is about, if any."""
+    text = str(exc)
+    if isinstance(exc, AttributeError):
+        name = getattr(exc, "name", None)
+        if name in missing:
+            return str(name)
+        m = re.search(r"has no attribute '([^']+)'", text)
+        if m and m[1] in missing:
+            return m[1]
+    if isinstance(exc, TypeError) and "unsupported operand type(s) for +" in text and "__add__" in missing:
+        return "__add__ (likelihood sums)"
+    if isinstance(exc, ImportError):
+        m = re.search(r"cannot import name '([^']+)'", text)
+        if m and m[1] in missing:
+            return m[1]
+    return None
+
+
+@pytest.fixture
+def numpy_default_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Make ``gl.default_context()`` a NumPy CPU context for the duration of a test."""
+    import gpu_laddu as gl
+    import gpu_laddu.context as context
+
+    ctx = gl.ExecutionContext(device="cpu", backend="numpy", comm="none")
+    monkeypatch.setattr(context, "_DEFAULT", ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           numpy_default_context: object) -> None:
+    blocks = _python_blocks(page)
+    for block in blocks:  # skipped blocks too must at least be valid Python
+        compile(block.code, f"{block.page}:{block.line}", "exec")
+    runnable = [b for b in blocks if b.skip is None]
+    if not runnable:
+        pytest.skip("every example is marked no-test: " + "; ".join(sorted({str(b.skip) for b in blocks})))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    missing = _missing_pending()
+    for block in runnable:
+        # pad with newlines so that tracebacks give the line number in the Markdown file
+        code = compile("\n" * (block.line - 1) + block.code, str(ROOT / block.page), "exec")
+        try:
+            exec(code, namespace)
+        except Exception as exc:
+            pending = _pending_failure(exc, missing)
+            if pending is not None:
+                pytest.xfail(f"{block.page}:{block.line}: planned API not wired yet: {pending}")
+            raise
+    skipped = [b for b in blocks if b.skip is not None]
+    if skipped:
+        where = "; ".join(f"line {b.line}: {b.skip}" for b in skipped)
+        print(f"{page.name}: {len(skipped)} block(s) not run: {where}")
+
+
+def test_extract_blocks_convention() -> None:
+    text = "\n".join([
+        "# t", "", "```python", "a = 1", "```", "",
+        "<!-- no-test: gpu -->", "", "```python title=\"x\"", "b = 2", "```",
+        "```bash", "echo", "```",
+        "````markdown", "```python", "inner = 1", "```", "````",
+    ])
+    blocks = extract_blocks(text)
+    assert [(b.info.split()[0], b.line, b.skip) for b in blocks] == [
+        ("python", 4, None), ("python", 10, "gpu"), ("bash", 13, None), ("markdown", 16, None)]
+    assert [b.is_python for b in blocks] == [True, True, False, False]
+    assert blocks[3].code == "```python\ninner = 1\n```"
+
+
+def test_every_page_is_in_the_nav() -> None:
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    listed = set(re.findall(r"([\w./-]+\.md)", nav))
+    pages = {str(p.relative_to(DOCS)) for p in _pages()}
+    assert pages - listed == set(), "add these pages to the nav of mkdocs.yml"
+    assert listed - pages == set(), "the nav names pages that do not exist"
+
+
+def test_griffe_extension_fences_bare_doctests() -> None:
+    spec = importlib.util.spec_from_file_location("doctest_blocks", DOCS / "_griffe" / "doctest_blocks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fence = module.fence_bare_doctests
+    assert fence("Summary.\n\n>>> 1 + 1\n2\n\nMore.") == "Summary.\n\n```pycon\n>>> 1 + 1\n2\n```\n\nMore."
+    examples = "Summary.\n\nExamples\n--------\n>>> 1 + 1\n2"
+    assert fence(examples) == examples  # numpydoc handles Examples sections itself
+    fenced = "Text.\n\n```python\n>>> x\n```"
+    assert fence(fenced) == fenced

@@ -28,7 +28,19 @@ from gpu_laddu.amplitudes import (
     Zlm,
 )
 from gpu_laddu.context import ExecutionContext, default_context
-from gpu_laddu.data import Dataset, from_numpy
+from gpu_laddu.data import (
+    BinnedDataset,
+    Dataset,
+    from_arrow,
+    from_dict,
+    from_numpy,
+    from_pandas,
+    from_polars,
+    read_amptools,
+    read_parquet,
+    read_root,
+    write_parquet,
+)
 from gpu_laddu.errors import (
     BackendUnavailableError,
     CommunicationError,
@@ -41,15 +53,30 @@ from gpu_laddu.errors import (
     ModelError,
     ParameterError,
 )
+from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult, bootstrap, fit, mcmc
+from gpu_laddu.generate import generate_by_model, generate_kskp, generate_kskp_mc, generate_phase_space
 from gpu_laddu.ir.expr import Expression, constant, parameter
 from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, Model
-from gpu_laddu.physics import Angles, CosTheta, Mandelstam, Mass, Phi, PolAngle, Polarization, PolMagnitude
+from gpu_laddu.likelihood.terms import LikelihoodSum
+from gpu_laddu.physics import (
+    Angles,
+    CosTheta,
+    Mandelstam,
+    Mass,
+    Phi,
+    PolAngle,
+    Polarization,
+    PolMagnitude,
+    Variable,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Angles",
     "BackendUnavailableError",
+    "BinnedDataset",
+    "BootstrapResult",
     "BreitWigner",
     "CommunicationError",
     "ComplexScalar",
@@ -62,6 +89,7 @@ __all__ = [
     "Expression",
     "ExtendedNLL",
     "FitError",
+    "FitResult",
     "Flatte",
     "GpuLadduError",
     "IRError",
@@ -72,6 +100,8 @@ __all__ = [
     "KopfKMatrixPi1",
     "KopfKMatrixRho",
     "LikelihoodError",
+    "LikelihoodSum",
+    "MCMCResult",
     "Mandelstam",
     "Mass",
     "Model",
@@ -86,11 +116,27 @@ __all__ = [
     "PolarComplexScalar",
     "Polarization",
     "Scalar",
+    "Variable",
     "Ylm",
     "Zlm",
+    "bootstrap",
     "constant",
     "default_context",
+    "fit",
+    "from_arrow",
+    "from_dict",
     "from_numpy",
+    "from_pandas",
+    "from_polars",
+    "generate_by_model",
+    "generate_kskp",
+    "generate_kskp_mc",
+    "generate_phase_space",
+    "mcmc",
     "parameter",
+    "read_amptools",
+    "read_parquet",
+    "read_root",
+    "write_parquet",
     "__version__",
 ]

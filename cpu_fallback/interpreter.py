@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, topo_order
 from gpu_laddu.ir.scalar_rules import SCALAR_RULES as _SCALAR
@@ -141,9 +139,3 @@ class Program:
             values[id(node)] = v
         return [values[id(o)] for o in self.outputs]
 
-
-def broadcast(value: Any, n_events: int, xp: Any, dtype: Any) -> Any:
-    """An (n_events,) array of ``value`` (which may already be an array)."""
-    if isinstance(value, (int, float, complex, np.number)):
-        return xp.full(n_events, value, dtype=dtype)
-    return value

@@ -1,9 +1,14 @@
 """Evaluator: a model bound to one dataset, reading only its cache columns per call.
 
-At load the evaluator builds the per-call graphs (value and one analytic derivative per
-free parameter), computes every column source once (amplitude precomputes such as Zlm
-values or K-matrix bases), evaluates the PER_EVENT frontier into cache columns and keeps
-only those.  Per call it runs the graph specialised for the current activation mask.
+At load the evaluator compiles the model (:func:`gpu_laddu.passes.standard.build_call_graph`:
+fixed parameters folded, value and one analytic derivative per free parameter, CSE and
+folding to a fixed point), computes every column source once (amplitude precomputes such
+as Zlm values or K-matrix bases), evaluates the PER_EVENT frontier into cache columns and
+keeps only those.  Per call it runs the graph specialised for the current activation mask
+(one specialised graph per mask, kept, so switching back costs nothing): per-event outputs
+(:meth:`Evaluator.evaluate`) come from the NumPy interpreter, likelihood sums
+(:meth:`Evaluator.likelihood_sums`) from the backend's engine (fused kernels on numba and
+cupy, see :mod:`gpu_laddu.likelihood.engines`).
 
 Examples
 --------
@@ -25,11 +30,10 @@ import numpy as np
 
 from cpu_fallback.interpreter import Program
 from gpu_laddu.errors import ModelError
-from gpu_laddu.ir.grad import gradient
 from gpu_laddu.ir.nodes import Node, iter_ops
+from gpu_laddu.likelihood.engines import SumsEngine, make_engine, real_rows
 from gpu_laddu.likelihood.params import resolve_parameters
-from gpu_laddu.passes.fold import fix_parameters, fold, specialize_activation
-from gpu_laddu.passes.split import split_per_event
+from gpu_laddu.passes.standard import build_call_graph, specialize_graph
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -48,13 +52,13 @@ class Evaluator:
         self.amplitudes: tuple[str, ...] = model.amplitudes
         self.n_events = dataset.n_events
         self.weights = dataset.weights
-        value = fix_parameters([model.expression.node], model.fixed)[0]
-        graph = fold([value, *gradient(value, self.parameters)])
-        self._check_columns(graph, dataset)
-        self.cache = self._precompute(graph, dataset)
+        frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed)
+        self._check_columns(frontier, dataset)
+        self.cache = self._precompute(frontier, dataset)
         self._active = frozenset(self.amplitudes)
         self._graphs: dict[frozenset[str], list[Node]] = {}
         self._programs: dict[tuple[bool, frozenset[str]], Program] = {}
+        self._engine: SumsEngine | None = None
 
     # -- load ---------------------------------------------------------------------------
     @staticmethod
@@ -74,13 +78,12 @@ class Evaluator:
                         f"(it has {list(dataset.scalar_names)})"
                     )
 
-    def _precompute(self, graph: list[Node], dataset: Dataset) -> dict[Any, Any]:
+    def _precompute(self, frontier: list[Node], dataset: Dataset) -> dict[Any, Any]:
         from gpu_laddu.profiling import annotate
 
         with annotate("precompute"):
             memo: dict[Any, Any] = {}
-            leaves = {n.attrs[0].key: n.attrs[0].compute(dataset, memo) for n in iter_ops(graph, "column")}
-            frontier, self._graph = split_per_event(graph)
+            leaves = {n.attrs[0].key: n.attrs[0].compute(dataset, memo) for n in iter_ops(frontier, "column")}
             program = Program(frontier, self.ctx, dtypes=(np.float64, np.complex128))
             values = program.run(leaves, {}, self.n_events)
             cache: dict[Any, Any] = {}
@@ -135,7 +138,7 @@ class Evaluator:
         """Per-call graph (value, then one derivative per free parameter) for the current activation."""
         graph = self._graphs.get(self._active)
         if graph is None:
-            graph = specialize_activation(self._graph, self._active)
+            graph = specialize_graph(self._graph, self._active)
             self._graphs[self._active] = graph
         return graph
 
@@ -162,30 +165,56 @@ class Evaluator:
             return xp.full(self.n_events, value, dtype=dtype)
         return xp.array(value, dtype=dtype, copy=True)
 
-    def evaluate(self, p: ParamVector) -> Any:
-        """Complex model value per event (an array of the context's namespace)."""
-        (value,) = self._run(p, with_gradient=False)
-        return self._column(value, self.ctx.complex_dtype)
+    def _gathered(self, out: Any, gather: bool) -> Any:
+        return self.ctx.comm.allgatherv(self.ctx.to_numpy(out)) if gather else out
 
-    def evaluate_gradient(self, p: ParamVector) -> Any:
-        """Complex derivatives per event, shape (n_events, n_free_parameters)."""
+    def evaluate(self, p: ParamVector, *, gather: bool = False) -> Any:
+        """Complex model value per event (an array of the context's namespace).
+
+        With ``gather=True``: all ranks' events in global order, as a host numpy array.
+        """
+        (value,) = self._run(p, with_gradient=False)
+        return self._gathered(self._column(value, self.ctx.complex_dtype), gather)
+
+    def evaluate_gradient(self, p: ParamVector, *, gather: bool = False) -> Any:
+        """Complex derivatives per event, shape (n_events, n_free_parameters) (``gather`` as in :meth:`evaluate`)."""
         outputs = self._run(p, with_gradient=True)
         xp = self.ctx.xp
         out = xp.empty((self.n_events, len(self.parameters)), dtype=self.ctx.complex_dtype)
         for k, g in enumerate(outputs[1:]):
             out[:, k] = g
-        return out
+        return self._gathered(out, gather)
 
     def intensity_terms(self, p: ParamVector, with_gradient: bool) -> list[Any]:
         """Real parts of the value (and of each derivative) per event: the likelihood's inputs.
 
         The returned arrays may alias scratch buffers reused by the next call.
         """
-        xp = self.ctx.xp
-        out = []
-        for v in self._run(p, with_gradient):
-            if isinstance(v, (int, float, complex)):
-                out.append(xp.full(self.n_events, float(v.real), dtype=self.ctx.real_dtype))
-            else:
-                out.append(v.real if v.dtype.kind == "c" else v)
-        return out
+        return real_rows(self.ctx.xp, self._run(p, with_gradient), self.n_events, self.ctx.real_dtype)
+
+    @property
+    def engine(self) -> SumsEngine:
+        """The backend's likelihood engine for this dataset (created at first use)."""
+        if self._engine is None:
+            self._engine = make_engine(self.ctx, self.cache, self.weights, self.parameters)
+        return self._engine
+
+    def likelihood_sums(self, values: np.ndarray, log: bool, with_gradient: bool) -> np.ndarray:
+        """This rank's event sums for a likelihood (host float64, length n_parameters + 2).
+
+        ``log=True``: ``[Σ w·ln I, Σ w·∂_k I/I ..., n_bad]`` with ``n_bad`` the events where
+        I ≤ 0 or is not finite; ``log=False``: ``[Σ w·I, Σ w·∂_k I ..., 0]``.  Derivative sums
+        are 0 unless ``with_gradient``.  ``values`` is the resolved parameter vector.
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+        >>> ds = gl.from_numpy(scalars={"x": np.ones(4)}, ctx=ctx)
+        >>> a = gl.parameter("a")
+        >>> gl.Model(a * a).load(ds).likelihood_sums(np.array([3.0]), log=False, with_gradient=True).tolist()
+        [36.0, 24.0, 0.0]
+        """
+        from gpu_laddu.profiling import annotate
+
+        self.ctx._check_open()
+        with annotate("evaluate"):
+            return self.engine.sums(self.specialized_graph(), values, log, with_gradient)

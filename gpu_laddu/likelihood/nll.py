@@ -5,8 +5,12 @@ With I the model intensity, w the event weights, N_w = Σ_data w and S = Σ_acc 
 * ``NLL``:          2·[N_w·ln S − Σ_data w·ln I]
 * ``ExtendedNLL``:  2·[S − Σ_data w·ln I]
 
-Values and analytic gradients are reduced on the device; only 1 + n_parameters numbers per
-term cross to the host (and the network, under MPI) per call.
+Values and analytic gradients are reduced on the device by the backend's engine
+(:mod:`gpu_laddu.likelihood.engines`); only 2 + n_parameters numbers per dataset cross to
+the host (and the network, under MPI) per call.  When the intensity is a Hermitian form in
+parameter-dependent coefficients (``normalization="auto"``, the default), the accepted-MC
+term comes from precomputed normalisation integrals (:mod:`gpu_laddu.likelihood.integrals`)
+at a cost independent of the MC size; otherwise from the event loop.
 
 Examples
 --------
@@ -23,18 +27,20 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gpu_laddu.errors import LikelihoodError
+from gpu_laddu.errors import LikelihoodError, ModelError
+from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 from gpu_laddu.likelihood.params import resolve_parameters
-from gpu_laddu.likelihood.reduce import weighted_sums
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
+    from gpu_laddu.ir.expr import ParameterSpec
     from gpu_laddu.likelihood.evaluator import Evaluator
     from gpu_laddu.likelihood.model import Model
+    from gpu_laddu.likelihood.terms import LikelihoodSum
 
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
@@ -44,8 +50,10 @@ class _LikelihoodTerm:
 
     extended = False
 
-    def __init__(self, model: Model, data: Dataset, accmc: Dataset) -> None:
+    def __init__(self, model: Model, data: Dataset, accmc: Dataset, *, normalization: str = "auto") -> None:
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
+        if normalization not in ("auto", "events"):
+            raise ModelError(f"normalization must be 'auto' or 'events', not {normalization!r}")
         self.ctx = data.ctx
         self.model = model
         self.data_evaluator: Evaluator = model.load(data)
@@ -53,6 +61,7 @@ class _LikelihoodTerm:
         self.parameters: tuple[str, ...] = self.data_evaluator.parameters
         self.n_data = data.sum_weights
         self.n_mc_events = accmc.n_events_global
+        self._integrals = NormalizationIntegrals(self.mc_evaluator) if normalization == "auto" else None
 
     # -- activation (forwarded to data and MC) ---------------------------------------------
     def activate(self, names: str | Iterable[str]) -> None:
@@ -75,41 +84,28 @@ class _LikelihoodTerm:
         self.data_evaluator.activate_all()
         self.mc_evaluator.activate_all()
 
+    @property
+    def mc_method(self) -> str:
+        """How the accepted-MC term is computed for the current activation: "integrals" or "events"."""
+        return "events" if self._integrals is None or self._integrals.current() is None else "integrals"
+
     # -- sums -------------------------------------------------------------------------------
-    def _data_sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
-        """Local [Σ w ln I, Σ w ∂I/I ..., n_bad] over this rank's data events."""
-        ev = self.data_evaluator
-        xp = self.ctx.xp
-        terms = ev.intensity_terms(values, with_gradient)
-        intensity = terms[0]
-        ok = (intensity > 0) & xp.isfinite(intensity)
-        n_bad = int(ev.n_events - int(xp.count_nonzero(ok)))
-        if n_bad:
-            return np.concatenate([np.zeros(1 + len(terms) - 1), [float(n_bad)]])
-        rows = xp.empty((len(terms), ev.n_events), dtype=np.float64)
-        rows[0] = xp.log(intensity)
-        for k, g in enumerate(terms[1:], start=1):
-            rows[k] = g / intensity
-        return np.concatenate([weighted_sums(xp, rows, ev.weights), [0.0]])
-
-    def _mc_sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
-        """Local [Σ_acc w I, Σ_acc w ∂I ...] over this rank's accepted-MC events."""
-        ev = self.mc_evaluator
-        xp = self.ctx.xp
-        terms = ev.intensity_terms(values, with_gradient)
-        rows = xp.stack(terms) if len(terms) > 1 else terms[0][None, :]
-        return weighted_sums(xp, rows, ev.weights)
-
     def _evaluate(self, p: ParamVector, with_gradient: bool) -> tuple[float, np.ndarray]:
         from gpu_laddu.profiling import annotate
 
         values = resolve_parameters(p, self.parameters)
-        data = self._data_sums(values, with_gradient)
-        mc = self._mc_sums(values, with_gradient)
-        with annotate("communicate"):
-            total = self.ctx.comm.allreduce_sum(np.concatenate([data, mc]))
-        k = len(data) - 1
-        data_sums, n_bad, mc_sums = total[:k], int(total[k]), total[k + 1:]
+        data = self.data_evaluator.likelihood_sums(values, log=True, with_gradient=with_gradient)
+        integrals = None if self._integrals is None else self._integrals.current()
+        if integrals is None:
+            mc_local = self.mc_evaluator.likelihood_sums(values, log=False, with_gradient=with_gradient)[:-1]
+            with annotate("communicate"):
+                total = self.ctx.comm.allreduce_sum(np.concatenate([data, mc_local]))
+            data, mc_sums = total[: len(data)], total[len(data):]
+        else:
+            with annotate("communicate"):
+                data = self.ctx.comm.allreduce_sum(data)
+            mc_sums = integrals.sums(values, with_gradient)  # already global
+        data_sums, n_bad = data[:-1], int(data[-1])
         if n_bad:
             raise LikelihoodError(
                 f"the intensity is <= 0 or non-finite at {n_bad} data event(s) at parameters "
@@ -138,6 +134,36 @@ class _LikelihoodTerm:
         """The analytic gradient."""
         return self._evaluate(p, with_gradient=True)[1]
 
+    def project(self, p: ParamVector, mc: Dataset | None = None, *, gather: bool = False) -> Any:
+        """Per-MC-event weights w·I·N_w/Σ_acc w·I (see :func:`gpu_laddu.likelihood.projection.project`)."""
+        from gpu_laddu.likelihood.projection import project
+
+        return project(self, p, mc, gather=gather)
+
+    def project_with(self, p: ParamVector, names: str | Iterable[str], mc: Dataset | None = None, *,
+                     gather: bool = False) -> Any:
+        """The projection of the named amplitudes only, with the whole model's normalisation."""
+        from gpu_laddu.likelihood.projection import project_with
+
+        return project_with(self, p, names, mc, gather=gather)
+
+    def parameter_specs(self) -> dict[str, ParameterSpec]:
+        """Initial values and bounds of the free parameters, by name."""
+        return {name: self.model.parameter_spec(name) for name in self.parameters}
+
+    def __add__(self, other: Any) -> LikelihoodSum:
+        """``nll_a + nll_b``: a sum of likelihood terms sharing parameters by name."""
+        from gpu_laddu.likelihood.terms import LikelihoodSum
+
+        return LikelihoodSum([self, other])
+
+    def __radd__(self, other: Any) -> Any:
+        from gpu_laddu.likelihood.terms import LikelihoodSum
+
+        if isinstance(other, (int, float)) and other == 0:  # sum([...]) starts at 0
+            return self
+        return LikelihoodSum([other, self])
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(parameters={list(self.parameters)}, device={self.ctx.device!r})"
 
@@ -153,6 +179,10 @@ class NLL(_LikelihoodTerm):
     data : Dataset
     accmc : Dataset
         Accepted Monte Carlo (same context as ``data``).
+    normalization : {"auto", "events"}
+        ``auto``: precomputed normalisation integrals when the intensity allows them (same
+        values and gradients, MC cost independent of the MC size), else the event loop;
+        ``events``: always the event loop.
     """
 
     def _combine(self, data: np.ndarray, mc: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:

@@ -2,9 +2,12 @@
 
 Rules (each keeps the node's dtype): ops on constants are evaluated; ``x+0, x-0, x*1,
 x/1 → x``; ``x*0, 0/x → 0``; ``-(-x), conj(conj(x)) → x``; ``conj, real`` of a real node
-→ the node; ``imag`` of a real node → 0; ``amp(0) → 0``; ``norm_sqr(a*b) →
-norm_sqr(a)*norm_sqr(b)``; products are reassociated so that their per-event factors form
-one subproduct (precomputed once per dataset).
+→ the node; ``imag`` of a real node → 0; ``real/imag`` of ``complex(a, b)`` → ``a``/``b``
+and of ``to_complex(a)`` → ``a``/0; ``|conj x|², |-x|², |to_complex x|² → |x|²``;
+``x + (-y) → x - y``, ``x - (-y) → x + y``; ``amp(0) → 0``; ``norm_sqr(a*b) →
+norm_sqr(a)*norm_sqr(b)``; ``Re/Im`` of a product with a complex constant factor K →
+``K.re·Re P ∓ K.im·Im P`` (so ``Re(i·P) → -Im P``); products are reassociated so that their per-event factors form
+one subproduct (precomputed once per dataset) and their constant and parameter factors another.
 
 Examples
 --------
@@ -60,8 +63,18 @@ def simplify_node(node: Node, inputs: tuple[Node, ...]) -> Node:  # noqa: C901 -
         return a
     if op == "imag" and a.dtype == "real":
         return const(0.0)
+    if op in ("real", "imag") and a.op == "complex":
+        return a.inputs[0] if op == "real" else a.inputs[1]
+    if op in ("real", "imag", "conj") and a.op == "to_complex":
+        return {"real": a.inputs[0], "imag": const(0.0), "conj": a}[op]
+    if op == "norm_sqr" and a.op in ("conj", "neg", "to_complex"):
+        return make("norm_sqr", a.inputs)
     if op == "norm_sqr" and a.op == "mul":
         return make("mul", tuple(make("norm_sqr", (x,)) for x in a.inputs))
+    if op in ("real", "imag") and a.op == "mul":
+        split = _complex_constant_factor(a)
+        if split is not None:
+            return _part_of_scaled(op, *split)
     if op == "mul":
         regrouped = _regroup_product(node, inputs)
         if regrouped is not None:
@@ -73,11 +86,17 @@ def simplify_node(node: Node, inputs: tuple[Node, ...]) -> Node:  # noqa: C901 -
                 return _as_dtype(b, dtype)
             if _is(b, 0):
                 return _as_dtype(a, dtype)
+            if b.op == "neg":
+                return make("sub", (a, b.inputs[0]))
+            if a.op == "neg":
+                return make("sub", (b, a.inputs[0]))
         elif op == "sub":
             if _is(b, 0):
                 return _as_dtype(a, dtype)
             if _is(a, 0):
                 return _as_dtype(make("neg", (b,)), dtype)
+            if b.op == "neg":
+                return make("add", (a, b.inputs[0]))
         elif op == "mul":
             if _is(a, 0) or _is(b, 0):
                 return _zero(dtype)
@@ -93,6 +112,35 @@ def simplify_node(node: Node, inputs: tuple[Node, ...]) -> Node:  # noqa: C901 -
     return node if inputs == node.inputs else make(op, inputs, node.attrs)
 
 
+def _complex_constant_factor(product: Node) -> tuple[complex, Node] | None:
+    """``(K, P)`` with ``product = K·P`` for a complex constant K found one or two levels down."""
+    x, y = product.inputs
+    for p, q in ((x, y), (y, x)):
+        if q.op == "const" and q.dtype == "complex":
+            return complex(q.attrs[0]), p
+    for p, q in ((x, y), (y, x)):
+        if q.op == "mul":
+            for r, k in (q.inputs, q.inputs[::-1]):
+                if k.op == "const" and k.dtype == "complex":
+                    return complex(k.attrs[0]), make("mul", (p, r))
+    return None
+
+
+def _part_of_scaled(op: str, k: complex, p: Node) -> Node:
+    """Re(K·P) = K.re·Re P − K.im·Im P, or Im(K·P) = K.re·Im P + K.im·Re P (zero terms dropped).
+
+    With K = i this turns Re(conj(A)·(i·B)), the derivative of |A|² by an imaginary part,
+    into −Im(conj(A)·B), which shares its product with the derivative by the real part.
+    """
+    first, second = (("real", "imag") if op == "real" else ("imag", "real"))
+    a, b = k.real, (-k.imag if op == "real" else k.imag)
+    terms = [(c, make(part, (p,))) for c, part in ((a, first), (b, second)) if c != 0]
+    parts = [t if c == 1 else make("neg", (t,)) if c == -1 else make("mul", (const(c), t)) for c, t in terms]
+    if not parts:
+        return const(0.0)
+    return parts[0] if len(parts) == 1 else make("add", (parts[0], parts[1]))
+
+
 def _product(factors: list[Node]) -> Node:
     out = factors[0]
     for f in factors[1:]:
@@ -103,7 +151,12 @@ def _product(factors: list[Node]) -> Node:
 def _regroup_product(node: Node, inputs: tuple[Node, ...]) -> Node | None:
     """Reassociate a product so that its per-event factors form one precomputable subproduct.
 
-    ``((amp·2)·x)·y`` becomes ``(2·x·y)·amp``: the split then caches one column, not two.
+    ``((amp·2)·x)·y`` becomes ``(x·y)·(amp·2)``: the split then caches one column, not two.
+    Constants stay with the parameter-dependent factors (uniform: computed once per call),
+    so that an event factor E and, say, the 2·E of a derivative share one cache column.
+    A product already of the form ``event · (product of the other factors)`` (in either
+    operand order) is left alone, so that the rule commutes with the operand ordering of
+    :mod:`gpu_laddu.passes.cse` and the pipeline reaches a fixed point.
     """
     factors: list[Node] = []
     stack = list(reversed(inputs))
@@ -113,9 +166,11 @@ def _regroup_product(node: Node, inputs: tuple[Node, ...]) -> Node | None:
             stack.extend(reversed(f.inputs))
         else:
             factors.append(f)
-    event = [f for f in factors if f.eval_class <= EvalClass.PER_EVENT]
-    other = [f for f in factors if f.eval_class == EvalClass.PER_EVALUATION]
-    if not other or not any(f.eval_class == EvalClass.PER_EVENT for f in event):
+    event = [f for f in factors if f.eval_class == EvalClass.PER_EVENT]
+    other = [f for f in factors if f.eval_class != EvalClass.PER_EVENT]
+    if not event or not any(f.eval_class == EvalClass.PER_EVALUATION for f in other):
+        return None
+    if len(event) == 1 and any(event[0] is i for i in inputs):
         return None
     result = make("mul", (_product(event), _product(other)))
     return result if result.dtype == node.dtype and result is not node else None
@@ -139,17 +194,6 @@ def fix_parameters(outputs: list[Node], values: Mapping[str, float]) -> list[Nod
     def replace(node: Node, inputs: tuple[Node, ...]) -> Node:
         if node.op == "param" and node.attrs[0] in values:
             return const(float(values[node.attrs[0]]))
-        return node if inputs == node.inputs else make(node.op, inputs, node.attrs)
-
-    return fold(rebuild(outputs, replace))
-
-
-def specialize_activation(outputs: list[Node], active: frozenset[str]) -> list[Node]:
-    """Fold inactive amplitudes to zero and drop the ``amp`` gates of active ones."""
-
-    def replace(node: Node, inputs: tuple[Node, ...]) -> Node:
-        if node.op == "amp":
-            return inputs[0] if node.attrs[0] in active else _zero(node.dtype)
         return node if inputs == node.inputs else make(node.op, inputs, node.attrs)
 
     return fold(rebuild(outputs, replace))

@@ -3,6 +3,11 @@
 A PER_EVENT node is on the frontier when it is an output or feeds a node that depends on
 free parameters.  Frontier nodes are computed once per dataset at load; in the per-call
 graph each is replaced by a ``column`` leaf whose source is a :class:`CachedColumn`.
+A frontier node that is a cheap view of another PER_EVENT node (``to_complex``, ``neg``,
+``conj``, or a product with / quotient by a constant) is not cached itself: its input is,
+and the view is applied per call (one operation per event is cheaper than reading another
+column), so that e.g. ``x`` and ``to_complex(x)``, or ``E`` and the ``2i·E`` of a
+derivative, share one column.
 
 Examples
 --------
@@ -13,10 +18,10 @@ Examples
 ...     def compute(self, ds, memo): ...
 ...     def required_columns(self): return frozenset(), frozenset()
 >>> c = column(Src())
->>> out = make("mul", (param("a"), make("mul", (c, const(2.0)))))
+>>> out = make("mul", (param("a"), make("exp", (c,))))
 >>> frontier, (new,) = split_per_event([out])
 >>> [f.op for f in frontier], new.inputs[1].op
-(['mul'], 'column')
+(['exp'], 'column')
 """
 
 from __future__ import annotations
@@ -46,17 +51,43 @@ class CachedColumn:
         return frozenset(), frozenset()
 
 
+_VIEWS = frozenset({"to_complex", "neg", "conj"})
+
+
+def _viewed(node: Node) -> Node | None:
+    """The node that ``node`` is a cheap view of, or None."""
+    if node.op in _VIEWS:
+        return node.inputs[0]
+    if node.op in ("mul", "div"):
+        a, b = node.inputs
+        if b.op == "const":
+            return a
+        if a.op == "const" and node.op == "mul":
+            return b
+    return None
+
+
 def frontier_nodes(outputs: list[Node]) -> list[Node]:
-    """PER_EVENT nodes that are outputs or inputs of PER_EVALUATION nodes (topological order)."""
+    """PER_EVENT nodes that are outputs or inputs of PER_EVALUATION nodes (topological order).
+
+    Cheap views (see the module docstring) are replaced by the node they view.
+    """
     marked: set[int] = set()
+
+    def mark(node: Node) -> None:
+        inner = _viewed(node)
+        while inner is not None:
+            node, inner = inner, _viewed(inner)
+        marked.add(id(node))
+
     for node in topo_order(outputs):
         if node.eval_class == EvalClass.PER_EVALUATION:
             for i in node.inputs:
                 if i.eval_class == EvalClass.PER_EVENT:
-                    marked.add(id(i))
+                    mark(i)
     for o in outputs:
         if o.eval_class == EvalClass.PER_EVENT:
-            marked.add(id(o))
+            mark(o)
     return [n for n in topo_order(outputs) if id(n) in marked]
 
 

@@ -1,0 +1,143 @@
+"""The target-independent part of code generation: what a fused likelihood kernel computes.
+
+A :class:`KernelPlan` describes the per-call graph ``[value, d value/d p_0, ...]`` (already
+specialised and split) as a kernel: its argument columns, the *uniform* nodes (no column
+below them: computed once per call, before the event loop), the event nodes needed for the
+value and those needed only for the gradient, and the index of every free parameter in the
+parameter array.  Every identifier an emitter writes comes from a node's position in this
+plan, never from a name: parameter and amplitude names cannot reach generated source.
+
+Kernels are named ``gpu_laddu_<kind>_<hash8>`` with ``hash8`` the first 8 hex digits of the
+graph fingerprint, so that they are readable in profiles.
+
+Examples
+--------
+>>> from gpu_laddu.ir.nodes import make, param, const
+>>> g = [make("mul", (param("a"), const(2.0))), const(2.0)]
+>>> plan = make_plan(g, ("a",))
+>>> plan.name.startswith("gpu_laddu_nll_"), len(plan.columns), plan.n_out
+(True, 0, 3)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gpu_laddu.errors import IRError
+from gpu_laddu.ir.nodes import Node, graph_fingerprint, topo_order
+
+KIND = "nll"
+
+
+def kernel_name(kind: str, fingerprint: str) -> str:
+    """``gpu_laddu_<kind>_<hash8>`` (``kind`` is a fixed library word, never a user string).
+
+    >>> kernel_name("nll", "0123456789abcdef")
+    'gpu_laddu_nll_01234567'
+    """
+    if not kind.isidentifier() or not kind.isascii():
+        raise IRError(f"kernel kind must be an ASCII identifier, got {kind!r}")
+    return f"gpu_laddu_{kind}_{fingerprint[:8]}"
+
+
+def event_dependence(nodes: Sequence[Node]) -> dict[int, bool]:
+    """Map ``id(node)`` → whether a ``column`` leaf lies below it, for every node reachable."""
+    dep: dict[int, bool] = {}
+    for n in topo_order(nodes):
+        dep[id(n)] = n.op == "column" or any(dep[id(i)] for i in n.inputs)
+    return dep
+
+
+@dataclass(frozen=True)
+class KernelPlan:
+    """A fused value + gradient kernel over the events of one dataset.
+
+    Attributes
+    ----------
+    name : str
+        ``gpu_laddu_nll_<hash8>``.
+    fingerprint : str
+        Fingerprint of ``outputs``.
+    key : str
+        Cache key: the fingerprint plus the parameter order (hashed; names stay out of sources).
+    outputs : tuple of Node
+        The value, then one derivative per free parameter.
+    order : tuple of Node
+        All nodes, topological; a node's number is its position here.
+    columns : tuple of Node
+        Column leaves in kernel-argument order.
+    uniform : tuple of Node
+        Event-independent nodes (parameters, constants and math on them), topological.
+    value_nodes, grad_nodes : tuple of Node
+        Event-dependent nodes needed by the value / only by derivatives, topological.
+    casts : tuple of Node
+        Uniform nodes read by event nodes or accumulated directly (converted once per call
+        to the event precision).
+    param_slots : dict
+        ``id(param node)`` → index into the parameter array.
+    numbers : dict
+        ``id(node)`` → position in :attr:`order`.
+    uniform_ids : frozenset
+        ``id`` of the uniform nodes.
+    """
+
+    name: str
+    fingerprint: str
+    key: str
+    outputs: tuple[Node, ...]
+    order: tuple[Node, ...]
+    columns: tuple[Node, ...]
+    uniform: tuple[Node, ...]
+    value_nodes: tuple[Node, ...]
+    grad_nodes: tuple[Node, ...]
+    casts: tuple[Node, ...]
+    param_slots: dict[int, int]
+    numbers: dict[int, int]
+    uniform_ids: frozenset[int]
+
+    @property
+    def n_out(self) -> int:
+        """Sums the kernel returns: one per output plus the bad-intensity count."""
+        return len(self.outputs) + 1
+
+    def number(self, node: Node) -> int:
+        """The node's number (its position in :attr:`order`)."""
+        return self.numbers[id(node)]
+
+    def is_uniform(self, node: Node) -> bool:
+        """True for nodes computed before the event loop."""
+        return id(node) in self.uniform_ids
+
+
+def make_plan(graph: Sequence[Node], parameters: Sequence[str], kind: str = KIND) -> KernelPlan:
+    """Plan the fused kernel of ``graph`` = [value, one derivative per name in ``parameters``]."""
+    outputs = tuple(graph)
+    parameters = tuple(parameters)
+    if len(outputs) != len(parameters) + 1:
+        raise IRError(f"a likelihood kernel needs the value and {len(parameters)} derivative(s), "
+                      f"got {len(outputs)} output(s)")
+    order = tuple(topo_order(outputs))
+    dep = event_dependence(outputs)
+    slots: dict[int, int] = {}
+    for n in order:
+        if n.op == "amp":
+            raise IRError(f"{n!r}: specialise activation before generating a kernel")
+        if n.op == "param":
+            if n.attrs[0] not in parameters:
+                raise IRError(f"{n!r}: parameter is neither free nor fixed")
+            slots[id(n)] = parameters.index(n.attrs[0])
+    value_reach = {id(n) for n in topo_order(outputs[:1])}
+    uniform = tuple(n for n in order if not dep[id(n)])
+    value_nodes = tuple(n for n in order if dep[id(n)] and id(n) in value_reach)
+    grad_nodes = tuple(n for n in order if dep[id(n)] and id(n) not in value_reach)
+    columns = tuple(n for n in (*value_nodes, *grad_nodes) if n.op == "column")
+    cast_ids = {id(i) for n in order if dep[id(n)] for i in n.inputs if not dep[id(i)]}
+    cast_ids |= {id(o) for o in outputs if not dep[id(o)]}
+    casts = tuple(n for n in uniform if id(n) in cast_ids)
+    fingerprint = graph_fingerprint(outputs)
+    key = hashlib.sha256("\x00".join((fingerprint, *parameters)).encode()).hexdigest()
+    return KernelPlan(kernel_name(kind, fingerprint), fingerprint, key, outputs, order, columns, uniform,
+                      value_nodes, grad_nodes, casts, slots, {id(n): k for k, n in enumerate(order)},
+                      frozenset(id(n) for n in uniform))

@@ -12,10 +12,6 @@ Convention (also described in docs/docs-tests.md)
 * Blocks in other languages (``bash``, ``text``, ``pycon`` …) are never run.
 * During the run, ``gl.default_context()`` is a NumPy CPU context, so pages that rely on the
   default context stay fast and deterministic on any machine (no Numba compilation).
-* ``PENDING_API`` lists planned public names that are not wired yet.  While one of them is
-  missing, a page whose example fails on exactly that name is reported as an expected
-  failure (``xfail``) naming it; once it exists the example runs for real.  Empty the list
-  when the wiring has landed.
 """
 
 from __future__ import annotations
@@ -33,35 +29,6 @@ DOCS = ROOT / "docs"
 
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$")
 NO_TEST = re.compile(r"^\s*<!--\s*no-test:\s*(?P<reason>.*?)\s*-->\s*$")
-
-#: planned API being wired by the library side: ``(owner, attribute)`` pairs, owner "gl" for
-#: the top-level package, or a class name of ``gpu_laddu`` (e.g. "NLL")
-PENDING_API: tuple[tuple[str, str], ...] = (
-    ("gl", "fit"),
-    ("gl", "read_parquet"),
-    ("gl", "write_parquet"),
-    ("gl", "from_arrow"),
-    ("gl", "from_dict"),
-    ("gl", "from_pandas"),
-    ("gl", "from_polars"),
-    ("gl", "read_root"),
-    ("gl", "read_amptools"),
-    ("gl", "generate_kskp"),
-    ("gl", "generate_kskp_mc"),
-    ("gl", "generate_by_model"),
-    ("NLL", "fit"),
-    ("NLL", "mcmc"),
-    ("NLL", "bootstrap"),
-    ("NLL", "project"),
-    ("NLL", "project_with"),
-    ("NLL", "parameter_specs"),
-    ("NLL", "__add__"),
-    ("ExtendedNLL", "fit"),
-    ("ExtendedNLL", "project"),
-    ("ExtendedNLL", "__add__"),
-    ("LikelihoodSum", "fit"),
-)
-
 
 @dataclass(frozen=True)
 class Block:
@@ -120,36 +87,6 @@ def _python_blocks(path: Path) -> list[Block]:
 PAGES_WITH_CODE = [p for p in _pages() if _python_blocks(p)]
 
 
-def _missing_pending() -> set[str]:
-    import gpu_laddu as gl
-
-    missing = set()
-    for owner, attr in PENDING_API:
-        obj = gl if owner == "gl" else getattr(gl, owner, None)
-        if obj is None or not hasattr(obj, attr):
-            missing.add(attr)
-    return missing
-
-
-def _pending_failure(exc: BaseException, missing: set[str]) -> str | None:
-    """The name of a pending API that ``exc`` is about, if any."""
-    text = str(exc)
-    if isinstance(exc, AttributeError):
-        name = getattr(exc, "name", None)
-        if name in missing:
-            return str(name)
-        m = re.search(r"has no attribute '([^']+)'", text)
-        if m and m[1] in missing:
-            return m[1]
-    if isinstance(exc, TypeError) and "unsupported operand type(s) for +" in text and "__add__" in missing:
-        return "__add__ (likelihood sums)"
-    if isinstance(exc, ImportError):
-        m = re.search(r"cannot import name '([^']+)'", text)
-        if m and m[1] in missing:
-            return m[1]
-    return None
-
-
 @pytest.fixture
 def numpy_default_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """Make ``gl.default_context()`` a NumPy CPU context for the duration of a test."""
@@ -174,17 +111,10 @@ def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    missing = _missing_pending()
     for block in runnable:
         # pad with newlines so that tracebacks give the line number in the Markdown file
         code = compile("\n" * (block.line - 1) + block.code, str(ROOT / block.page), "exec")
-        try:
-            exec(code, namespace)
-        except Exception as exc:
-            pending = _pending_failure(exc, missing)
-            if pending is not None:
-                pytest.xfail(f"{block.page}:{block.line}: planned API not wired yet: {pending}")
-            raise
+        exec(code, namespace)
     skipped = [b for b in blocks if b.skip is not None]
     if skipped:
         where = "; ".join(f"line {b.line}: {b.skip}" for b in skipped)

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +192,15 @@ class Evaluator:
         The returned arrays may alias scratch buffers reused by the next call.
         """
         return real_rows(self.ctx.xp, self._run(p, with_gradient), self.n_events, self.ctx.real_dtype)
+
+    def reweighted(self, weights: Any) -> Evaluator:
+        """A view of this evaluator with other event weights (the cache and graphs are shared)."""
+        if weights.shape != (self.n_events,):
+            raise ModelError(f"expected {self.n_events} weights, got shape {weights.shape}")
+        clone = copy.copy(self)
+        clone.weights = weights
+        clone._engine = None
+        return clone
 
     @property
     def engine(self) -> SumsEngine:

@@ -26,12 +26,14 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gpu_laddu.errors import LikelihoodError, ModelError
+from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 from gpu_laddu.likelihood.params import resolve_parameters
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
 
-class _LikelihoodTerm:
+class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
     extended = False
@@ -60,6 +62,7 @@ class _LikelihoodTerm:
         self.mc_evaluator: Evaluator = model.load(accmc)
         self.parameters: tuple[str, ...] = self.data_evaluator.parameters
         self.n_data = data.sum_weights
+        self._data_start = data.global_start
         self.n_mc_events = accmc.n_events_global
         self._integrals = NormalizationIntegrals(self.mc_evaluator) if normalization == "auto" else None
 
@@ -146,6 +149,22 @@ class _LikelihoodTerm:
         from gpu_laddu.likelihood.projection import project_with
 
         return project_with(self, p, names, mc, gather=gather)
+
+    def bootstrap_replica(self, seed: int) -> _LikelihoodTerm:
+        """This likelihood with every data weight times an independent Poisson(1) draw.
+
+        The draws depend only on ``seed`` and the global event index (any number of ranks gives
+        the same replica); the data cache, the MC evaluator and its integrals are shared.
+        """
+        from gpu_laddu.data.ops import poisson_factors
+
+        ev = self.data_evaluator
+        factors = self.ctx.asarray(poisson_factors(int(seed), self._data_start, ev.n_events))
+        replica = copy.copy(self)
+        replica.data_evaluator = ev.reweighted(ev.weights * factors)
+        local = float(self.ctx.xp.sum(replica.data_evaluator.weights)) if ev.n_events else 0.0
+        replica.n_data = float(self.ctx.comm.allreduce_sum(np.array([local]))[0])
+        return replica
 
     def parameter_specs(self) -> dict[str, ParameterSpec]:
         """Initial values and bounds of the free parameters, by name."""

@@ -29,12 +29,13 @@ import numpy as np
 
 from gpu_laddu.errors import ContextError, ModelError, ParameterError
 from gpu_laddu.ir.expr import ParameterSpec
+from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.params import resolve_parameters
 
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
 
-class LikelihoodSum:
+class LikelihoodSum(FitMethods):
     """The sum of likelihood terms (NLL, ExtendedNLL or other sums).
 
     Parameters
@@ -68,6 +69,11 @@ class LikelihoodSum:
         if isinstance(other, (int, float)) and other == 0:  # sum([...]) starts at 0
             return self
         return LikelihoodSum([other, self])
+
+    def bootstrap_replica(self, seed: int) -> LikelihoodSum:
+        """Each term on its own bootstrap replica (independent seeds derived from ``seed``)."""
+        seeds = np.random.SeedSequence([int(seed), 0x5EED]).generate_state(len(self.terms))
+        return LikelihoodSum([t.bootstrap_replica(int(s)) for t, s in zip(self.terms, seeds)])
 
     def parameter_specs(self) -> dict[str, ParameterSpec]:
         """Initial values and bounds by name (merged over the terms; conflicts raise)."""

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gpu_laddu.amplitudes import BreitWigner, ComplexScalar, Scalar, Zlm
@@ -51,7 +52,7 @@ def kinematics() -> tuple[Mass, Angles, Polarization]:
     return Mass(KK), Angles(BEAM, RECOIL, K1, KK, frame="helicity"), Polarization(BEAM, RECOIL)
 
 
-def _couplings(prefix: str, n_poles: int, fixed: dict[int, tuple[float | None, float | None]] | None = None
+def _couplings(prefix: str, n_poles: int, fixed: Mapping[int, tuple[float | None, float | None]] | None = None
                ) -> list[tuple[Expression, Expression]]:
     fixed = fixed or {}
     out = []
@@ -63,8 +64,8 @@ def _couplings(prefix: str, n_poles: int, fixed: dict[int, tuple[float | None, f
     return out
 
 
-def _kmatrix_waves(fixed_f0: dict[int, tuple[float | None, float | None]],
-                   f0_minus_fixed: dict[int, tuple[float | None, float | None]],
+def _kmatrix_waves(fixed_f0: Mapping[int, tuple[float | None, float | None]],
+                   f0_minus_fixed: Mapping[int, tuple[float | None, float | None]],
                    f2_poles: int = 4, a2_poles: int = 2, a0_minus: int = 2) -> Expression:
     mass, angles, pol = kinematics()
     z00p = Zlm("Z00+", 0, 0, "+", angles, pol)

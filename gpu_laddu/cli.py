@@ -35,7 +35,7 @@ def system_info() -> dict[str, Any]:
         import numba
 
         info["numba"] = numba.__version__
-        info["numba_threads"] = int(numba.config.NUMBA_NUM_THREADS)
+        info["numba_threads"] = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     except ImportError:
         info["numba"] = None
     try:

@@ -36,9 +36,13 @@ class NcclCommunicator:
 
     def __init__(self, mpi: Any = None, nccl: Any = None, xp: Any = None) -> None:
         if xp is None:
-            import cupy as xp
+            import cupy
+
+            xp = cupy
         if nccl is None:
-            from cupy.cuda import nccl
+            from cupy.cuda import nccl as nccl_module
+
+            nccl = nccl_module
         if not getattr(nccl, "available", True):
             raise BackendUnavailableError(
                 "comm='nccl' needs the NCCL library: pip install nvidia-nccl-cu13 (or use comm='mpi')"
@@ -74,3 +78,4 @@ class NcclCommunicator:
 
     def abort(self, code: int = 1) -> NoReturn:
         self._mpi.abort(code)
+        raise SystemExit(code)  # pragma: no cover - abort does not return

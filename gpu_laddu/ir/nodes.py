@@ -131,7 +131,7 @@ class Node:
         """The value of a constant leaf."""
         if self.op != "const":
             raise IRError(f"{self!r} is not a constant")
-        return self.attrs[0]  # type: ignore[no-any-return]
+        return self.attrs[0]
 
 
 _TABLE: weakref.WeakValueDictionary[Hashable, Node] = weakref.WeakValueDictionary()

@@ -17,12 +17,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult
+    from gpu_laddu.fit import BootstrapResult, FitResult, LikelihoodLike, MCMCResult
 
 Initial = Sequence[float] | Mapping[str, float] | np.ndarray | None
 
@@ -38,13 +38,13 @@ class FitMethods:
         """Minimise (see :func:`gpu_laddu.fit.fit` for ``max_calls``, ``tol``, ``n_restarts``, ``seed``, ...)."""
         from gpu_laddu.fit import fit
 
-        return fit(self, initial, method, **kwargs)
+        return fit(cast("LikelihoodLike", self), initial, method, **kwargs)
 
     def mcmc(self, n_walkers: int, n_steps: int, method: str = "aies", **kwargs: Any) -> MCMCResult:
         """Sample the posterior exp(−value/2) with emcee (``"aies"``) or zeus (``"ess"``)."""
         from gpu_laddu.fit import mcmc
 
-        return mcmc(self, n_walkers, n_steps, method, **kwargs)
+        return mcmc(cast("LikelihoodLike", self), n_walkers, n_steps, method, **kwargs)
 
     def bootstrap(self, n: int, seed: int = 0, initial: Initial = None, method: str = "migrad", **kwargs: Any
                   ) -> BootstrapResult:

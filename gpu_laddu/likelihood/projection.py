@@ -38,7 +38,7 @@ def _normalisation(term: Any, values: np.ndarray) -> float:
 
 def _evaluator_for(term: Any, mc: Dataset | None) -> Evaluator:
     if mc is None:
-        return term.mc_evaluator  # type: ignore[no-any-return]
+        return term.mc_evaluator
     term.ctx.check_same(mc.ctx, "the projection sample")
     cache: dict[int, tuple[Any, Evaluator]] = term.__dict__.setdefault("_projection_evaluators", {})
     entry = cache.get(id(mc))

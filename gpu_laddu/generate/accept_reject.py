@@ -43,7 +43,7 @@ def _private_context(ctx: ExecutionContext) -> ExecutionContext:
 
 
 def _intensity(model: Model, params: Any, ds: Dataset) -> np.ndarray:
-    values = ds.ctx.to_numpy(model.load(ds).evaluate(params)).real
+    values = ds.ctx.to_numpy(model.load(ds, gradient=False).evaluate(params)).real
     if not np.all(np.isfinite(values)) or np.any(values < 0):
         raise LikelihoodError("the model intensity is negative or non-finite at some candidate events")
     return values

@@ -46,14 +46,15 @@ ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 class Evaluator:
     """Per-event values and gradients of a model on one dataset (see :meth:`Model.load`)."""
 
-    def __init__(self, model: Model, dataset: Dataset) -> None:
+    def __init__(self, model: Model, dataset: Dataset, *, gradient: bool = True) -> None:
         self.ctx = dataset.ctx
         self.ctx._check_open()
         self.parameters: tuple[str, ...] = model.parameters
         self.amplitudes: tuple[str, ...] = model.amplitudes
         self.n_events = dataset.n_events
         self.weights = dataset.weights
-        frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed)
+        self.has_gradient = gradient
+        frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed, gradient)
         self._check_columns(frontier, dataset)
         self.cache = self._precompute(frontier, dataset)
         self._active = frozenset(self.amplitudes)
@@ -156,6 +157,8 @@ class Evaluator:
         from gpu_laddu.profiling import annotate
 
         values = resolve_parameters(p, self.parameters)
+        if with_gradient and not self.has_gradient and self.parameters:
+            raise ModelError("this evaluator was loaded with gradient=False; use model.load(dataset) for gradients")
         program = self._program(with_gradient)
         with annotate("evaluate"), self.ctx.thread_scope():
             return program.run(self.cache, dict(zip(self.parameters, values.tolist())), self.n_events)
@@ -226,5 +229,7 @@ class Evaluator:
         from gpu_laddu.profiling import annotate
 
         self.ctx._check_open()
+        if with_gradient and not self.has_gradient and self.parameters:
+            raise ModelError("this evaluator was loaded with gradient=False; use model.load(dataset) for gradients")
         with annotate("evaluate"):
             return self.engine.sums(self.specialized_graph(), values, log, with_gradient)

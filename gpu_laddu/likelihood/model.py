@@ -95,11 +95,15 @@ class Model:
         if name not in self._expr.params:
             raise ParameterError(f"unknown parameter {name!r}; the model has {list(self._expr.params)}")
 
-    def load(self, dataset: Dataset) -> Evaluator:
-        """Precompute everything parameter-independent on ``dataset``; return an Evaluator."""
+    def load(self, dataset: Dataset, *, gradient: bool = True) -> Evaluator:
+        """Precompute everything parameter-independent on ``dataset``; return an Evaluator.
+
+        ``gradient=False`` builds only the value graph (cheaper when no gradient is needed,
+        e.g. for event generation or plotting).
+        """
         from gpu_laddu.likelihood.evaluator import Evaluator
 
-        return Evaluator(self, dataset)
+        return Evaluator(self, dataset, gradient=gradient)
 
     def kernel_source(self, target: str = "cuda", **kwargs: Any) -> str:
         """Generated source of the fused per-call kernel for ``target`` ("cuda" or "numba")."""

@@ -45,10 +45,15 @@ def specialize_pass(active: frozenset[str]) -> Pass:
     return Pass("specialize", lambda outputs: specialize_activation(outputs, active))
 
 
-def build_call_graph(value: Node, free: Sequence[str], fixed: Mapping[str, float]) -> tuple[list[Node], list[Node]]:
-    """(frontier nodes to precompute, per-call graph [value, d/d free_0, ...] reading them)."""
+def build_call_graph(value: Node, free: Sequence[str], fixed: Mapping[str, float], with_gradient: bool = True
+                     ) -> tuple[list[Node], list[Node]]:
+    """(frontier nodes to precompute, per-call graph [value, d/d free_0, ...] reading them).
+
+    With ``with_gradient=False`` the per-call graph is ``[value]`` alone.
+    """
     (value,) = Pipeline([fix_parameters_pass(fixed), CSE, FOLD], name="load").run([value])
-    graph = Pipeline([CSE, FOLD], name="gradient").run([value, *gradient(value, list(free))])
+    derivatives = gradient(value, list(free)) if with_gradient else []
+    graph = Pipeline([CSE, FOLD], name="gradient").run([value, *derivatives])
     frontier, graph = split_per_event(graph)
     maybe_dump("split", graph, "per-call graph")
     return frontier, graph

@@ -83,3 +83,13 @@ def test_evaluate_on_closed_context_fails():
     ctx.close()
     with pytest.raises(gl.ContextError, match="closed"):
         gl.Model(gl.Scalar("S", 1.0)).load(ds)
+
+
+def test_value_only_load(cpu_ctx):
+    ds = gl.from_numpy(scalars={"x": np.linspace(0.1, 1.0, 8)}, ctx=cpu_ctx)
+    a = gl.parameter("a")
+    model = gl.Model((gl.Scalar("S", a) * col("x")).norm_sqr())
+    ev = model.load(ds, gradient=False)
+    np.testing.assert_allclose(ev.evaluate([2.0]), model.load(ds).evaluate([2.0]), rtol=1e-15)
+    with pytest.raises(gl.ModelError, match="gradient=False"):
+        ev.evaluate_gradient([2.0])

@@ -116,7 +116,8 @@ def run_demo(events: int = 100_000, mc_events: int | None = None, device: str = 
     say(f"gpu-laddu demo on {ctx.device} ({ctx.backend} backend, {ctx.size} rank(s)): "
         f"{events} data + {mc_events} accepted-MC events, {len(cm.model.parameters)} free parameters")
     t0 = time.perf_counter()
-    data = generate_by_model(cm.model, cm.truth, events, seed=seed, ctx=ctx)
+    data = generate_by_model(cm.model, cm.truth, events, seed=seed, ctx=ctx,
+                             envelope_variable=gl.Mass(["kshort1", "kshort2"]))
     accmc = generate_kskp_mc(mc_events, seed=seed, ctx=ctx)
     t_gen = time.perf_counter() - t0
     t0 = time.perf_counter()

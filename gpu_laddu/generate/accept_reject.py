@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,48 @@ def _host_columns(ds: Dataset) -> dict[str, np.ndarray]:
     return {k: ds.ctx.to_numpy(v) for k, v in ds.columns().items()}
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """Upper bound of the intensity: a constant, or a step function of a cheap variable.
+
+    With a variable (e.g. the resonance mass), candidates are first thinned by E(v)/E_max,
+    which costs nothing but the variable, and only survivors get the (expensive) intensity
+    and the second test u·E(v) < I: the accepted events follow I exactly, and far fewer
+    intensities are evaluated when I is peaked in v.
+    """
+
+    maxima: np.ndarray
+    edges: np.ndarray | None = None
+    variable: Any = None
+
+    @classmethod
+    def from_pilot(cls, intensity: np.ndarray, values: np.ndarray | None, variable: Any, bins: int,
+                   safety: float) -> Envelope:
+        """Safety × the pilot maximum (per bin of ``values`` when a variable is given)."""
+        global_max = safety * float(intensity.max())
+        if not global_max > 0:
+            raise LikelihoodError("the model intensity is zero on every pilot candidate")
+        if variable is None or values is None:
+            return cls(np.array([global_max]))
+        edges = np.quantile(values, np.linspace(0.0, 1.0, bins + 1))
+        edges[0], edges[-1] = -np.inf, np.inf
+        index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)
+        maxima = np.full(bins, global_max)
+        for b in range(bins):
+            sel = index == b
+            if sel.sum() >= 50:  # too few pilot events: keep the global bound
+                maxima[b] = safety * float(intensity[sel].max())
+        return cls(maxima, edges, variable)
+
+    def __call__(self, ds: Dataset | None, n: int) -> np.ndarray:
+        """The bound for each of the ``n`` candidate events of ``ds``."""
+        if self.edges is None or ds is None:
+            return np.full(n, self.maxima[0])
+        values = ds.ctx.to_numpy(self.variable.value(ds))
+        index = np.clip(np.searchsorted(self.edges, values, side="right") - 1, 0, len(self.maxima) - 1)
+        return self.maxima[index]
+
+
 def generate_by_model(
     model: Model,
     parameters: Sequence[float] | Mapping[str, float],
@@ -62,8 +105,10 @@ def generate_by_model(
     ctx: ExecutionContext | None = None,
     candidates: CandidateSource = generate_kskp,
     candidate_kwargs: Mapping[str, Any] | None = None,
+    envelope_variable: Any = None,
+    envelope_bins: int = 40,
     block_size: int = 2**14,
-    pilot_events: int = 20000,
+    pilot_events: int = 40000,
     safety: float = 1.5,
 ) -> Dataset:
     """``n_events`` events (over all ranks) distributed by ``model``'s intensity at ``parameters``.
@@ -80,12 +125,18 @@ def generate_by_model(
         Where the intensity is evaluated and where the result lives.
     candidates : callable
         ``candidates(n, seed=, stream=, ctx=, **candidate_kwargs)`` → phase-space Dataset.
+    envelope_variable : Variable, optional
+        A cheap variable in which the intensity is peaked (e.g. ``gl.Mass([...])``): the bound
+        becomes a step function of it (see :class:`Envelope`), which saves most intensity
+        evaluations for peaked models.  The sample is exact either way.
+    envelope_bins : int
+        Steps of that function (equal-population bins of the pilot sample).
     block_size : int
         Accepted events per seeded block.
     pilot_events : int
         Candidates (from a fixed seed) used to estimate the intensity maximum.
     safety : float
-        I_max = safety × the pilot maximum; a warning reports candidates above it.
+        Bound = safety × the pilot maximum; a warning reports candidates above it.
     """
     ctx = resolve_context(ctx)
     if isinstance(n_events, bool) or not isinstance(n_events, (int, np.integer)) or n_events < 1:
@@ -94,40 +145,45 @@ def generate_by_model(
     private = _private_context(ctx)
     try:
         pilot = candidates(pilot_events, seed=seed, stream=_STREAM + 1, ctx=private, **kwargs)
-        i_max = safety * float(_intensity(model, parameters, pilot).max())
-        if not i_max > 0:
-            raise LikelihoodError("the model intensity is zero on every pilot candidate")
+        values = None if envelope_variable is None else private.to_numpy(envelope_variable.value(pilot))
+        envelope = Envelope.from_pilot(_intensity(model, parameters, pilot), values, envelope_variable,
+                                       envelope_bins, safety)
         start, stop = partition(int(n_events), ctx.rank, ctx.size)
         parts: list[dict[str, np.ndarray]] = []
         n_over = 0
         for block in range(start // block_size, -(-stop // block_size)):
             lo, hi = block * block_size, min((block + 1) * block_size, int(n_events))
-            cols, over = _block(model, parameters, candidates, kwargs, private, seed, block, hi - lo, i_max)
+            cols, over = _block(model, parameters, candidates, kwargs, private, seed, block, hi - lo, envelope)
             n_over += over
             cut_lo, cut_hi = max(start - lo, 0), min(stop, hi) - lo
             parts.append({k: v[cut_lo:cut_hi] for k, v in cols.items()})
     finally:
         private.close()
     if n_over:
-        warnings.warn(f"{n_over} candidate(s) exceeded the estimated intensity maximum; "
+        warnings.warn(f"{n_over} candidate(s) exceeded the estimated intensity bound; "
                       "raise `safety` for an unbiased sample", RuntimeWarning, stacklevel=2)
     return _assemble(ctx, parts, pilot, n_events)
 
 
 def _block(model: Model, parameters: Any, candidates: CandidateSource, kwargs: dict[str, Any],
-           ctx: ExecutionContext, seed: int, block: int, quota: int, i_max: float
+           ctx: ExecutionContext, seed: int, block: int, quota: int, envelope: Envelope
            ) -> tuple[dict[str, np.ndarray], int]:
     rng = np.random.default_rng(np.random.SeedSequence([seed, _STREAM, block]))
     kept: list[dict[str, np.ndarray]] = []
     n_kept = n_over = 0
     attempt = 0
+    e_max = float(envelope.maxima.max())
     while n_kept < quota:
         sub_seed = int(rng.integers(2**62))
         cand = candidates(max(4 * quota, 1024), seed=sub_seed, stream=attempt, ctx=ctx, **kwargs)
-        intensity = _intensity(model, parameters, cand)
-        n_over += int((intensity > i_max).sum())
-        accept = rng.random(intensity.shape[0]) * i_max < intensity
-        cols = _host_columns(cand)
+        bound = envelope(cand, cand.n_events)
+        thin = rng.random(cand.n_events) * e_max < bound  # cheap first stage
+        survivors = cand.select(thin) if not thin.all() else cand
+        bound = bound[thin]
+        intensity = _intensity(model, parameters, survivors) if survivors.n_events else np.empty(0)
+        n_over += int((intensity > bound).sum())
+        accept = rng.random(intensity.shape[0]) * bound < intensity
+        cols = _host_columns(survivors)
         kept.append({k: v[accept] for k, v in cols.items()})
         n_kept += int(accept.sum())
         attempt += 1

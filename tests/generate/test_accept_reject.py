@@ -18,7 +18,8 @@ def _mass(ds):
 
 def test_generated_events_follow_the_intensity(cpu_ctx):
     cm = bw_zlm_model()
-    ds = generate_by_model(cm.model, cm.truth, 20000, seed=11, ctx=cpu_ctx)
+    ds = generate_by_model(cm.model, cm.truth, 20000, seed=11, ctx=cpu_ctx,
+                           envelope_variable=gl.Mass(["kshort1", "kshort2"]))
     # oracle: phase-space events weighted by the same intensity
     ps = generate_kskp(100000, seed=5, ctx=cpu_ctx)
     w = cm.model.load(ps).evaluate(cm.truth).real
@@ -56,3 +57,16 @@ def test_bad_requests(cpu_ctx):
         generate_by_model(cm.model, cm.truth, 0, ctx=cpu_ctx)
     with pytest.raises(gl.ParameterError):
         generate_by_model(cm.model, [1.0], 10, ctx=cpu_ctx)
+
+
+def test_envelope_gives_the_same_distribution(cpu_ctx):
+    cm = bw_zlm_model()
+    mass = gl.Mass(["kshort1", "kshort2"])
+    plain = generate_by_model(cm.model, cm.truth, 8000, seed=5, ctx=cpu_ctx)
+    enveloped = generate_by_model(cm.model, cm.truth, 8000, seed=5, ctx=cpu_ctx, envelope_variable=mass)
+    edges = np.linspace(1.0, 2.6, 17)
+    a, _ = np.histogram(_mass(plain), edges)
+    b, _ = np.histogram(_mass(enveloped), edges)
+    mask = (a + b) > 20
+    chi2 = float(np.sum((a[mask] - b[mask]) ** 2 / (a[mask] + b[mask])))
+    assert chi2 < 3 * mask.sum(), chi2

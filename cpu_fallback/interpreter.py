@@ -70,6 +70,7 @@ _ARRAY: dict[str, Callable[..., Any]] = {
     "cis": _cis,
     "to_complex": _to_complex,
     "complex": _complex,
+    "eq": lambda xp, a, b, out: xp.copyto(out, xp.equal(a, b)) or out,
     "add": lambda xp, a, b, out: xp.add(a, b, out=out),
     "sub": lambda xp, a, b, out: xp.subtract(a, b, out=out),
     "mul": lambda xp, a, b, out: xp.multiply(a, b, out=out),

@@ -72,6 +72,9 @@ class _Lowering:
     def zero(self) -> str:
         return "np.float32(0.0)" if self.f32_event else "0.0"
 
+    def one(self) -> str:
+        return "np.float32(1.0)" if self.f32_event else "1.0"
+
     def expr(self, node: Node, args: list[str]) -> str:
         rule = LOWER.get(node.op)
         if rule is None:
@@ -106,6 +109,7 @@ LOWER: dict[str, Callable[[_Lowering, Node, list[str]], str]] = {
     "cis": lambda lw, n, a: lw.wrap(f"complex(math.cos({a[0]}), math.sin({a[0]}))"),
     "to_complex": lambda lw, n, a: lw.wrap(f"complex({a[0]}, 0.0)"),
     "complex": lambda lw, n, a: lw.wrap(f"complex({a[0]}, {a[1]})"),
+    "eq": lambda lw, n, a: f"({a[0]} == {a[1]}) * {lw.one()}",
     "add": lambda lw, n, a: f"{a[0]} + {a[1]}",
     "sub": lambda lw, n, a: f"{a[0]} - {a[1]}",
     "mul": lambda lw, n, a: f"{a[0]} * {a[1]}",

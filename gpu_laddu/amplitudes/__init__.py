@@ -11,6 +11,7 @@ from gpu_laddu.amplitudes.kmatrix import (
     KopfKMatrixRho,
 )
 from gpu_laddu.amplitudes.lineshapes import BreitWigner, Flatte, PhaseSpaceFactor
+from gpu_laddu.amplitudes.piecewise import PiecewiseComplexScalar, PiecewiseScalar
 
 __all__ = [
     "BreitWigner",
@@ -23,6 +24,8 @@ __all__ = [
     "KopfKMatrixPi1",
     "KopfKMatrixRho",
     "PhaseSpaceFactor",
+    "PiecewiseComplexScalar",
+    "PiecewiseScalar",
     "PolPhase",
     "PolarComplexScalar",
     "Scalar",

@@ -150,6 +150,7 @@ LOWER: dict[str, Callable[[_Lowering, Node, list[str]], str]] = {
     "cis": lambda lw, n, a: f"{lw.cplx}(cos({a[0]}), sin({a[0]}))",
     "to_complex": lambda lw, n, a: f"{lw.cplx}({a[0]})",
     "complex": lambda lw, n, a: f"{lw.cplx}({a[0]}, {a[1]})",
+    "eq": lambda lw, n, a: f"(({a[0]}) == ({a[1]}) ? ({lw.real})1 : ({lw.real})0)",
     "add": lambda lw, n, a: f"{a[0]} + {a[1]}",
     "sub": lambda lw, n, a: f"{a[0]} - {a[1]}",
     "mul": lambda lw, n, a: f"{a[0]} * {a[1]}",

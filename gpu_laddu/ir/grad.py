@@ -61,6 +61,8 @@ class _Differentiator:
             return _ZERO
         a = n.inputs[0]
         da = ds[0]
+        if op == "eq":  # piecewise constant
+            return _ZERO
         if op in ("amp", "neg", "conj", "real", "imag", "to_complex"):
             return make(op, (da,), n.attrs)  # type: ignore[arg-type]
         if op == "norm_sqr":

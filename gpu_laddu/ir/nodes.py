@@ -83,13 +83,14 @@ OPS: dict[str, tuple[int, str]] = {
     "cis": (1, "complex"),
     "to_complex": (1, "complex"),
     "complex": (2, "complex"),
+    "eq": (2, "real"),
     "add": (2, "promote"),
     "sub": (2, "promote"),
     "mul": (2, "promote"),
     "div": (2, "promote"),
 }
 
-REAL_ONLY_INPUT = frozenset({"sin", "cos", "cis", "complex", "abs", "param"})
+REAL_ONLY_INPUT = frozenset({"sin", "cos", "cis", "complex", "abs", "param", "eq"})
 
 
 class Node:

@@ -28,6 +28,7 @@ SCALAR_RULES: dict[str, Callable[..., Any]] = {
     "cis": lambda a: complex(math.cos(a), math.sin(a)),
     "to_complex": complex,
     "complex": lambda a, b: complex(a, b),
+    "eq": lambda a, b: 1.0 if a == b else 0.0,
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,

@@ -51,7 +51,7 @@ class CachedColumn:
         return frozenset(), frozenset()
 
 
-_VIEWS = frozenset({"to_complex", "neg", "conj"})
+_VIEWS = frozenset({"to_complex", "neg", "conj", "eq"})
 
 
 def _viewed(node: Node) -> Node | None:

@@ -81,16 +81,27 @@ def scaled() -> tuple[gl.Model, list[float]]:
     return gl.Model((s * s) * col("x") * amp.norm_sqr() + linear), [1.3, 0.6, -0.2, 0.9]
 
 
+def piecewise() -> tuple[gl.Model, list[float]]:
+    """A binned complex wave (4 bins of x) interfering with a fixed-shape one."""
+    from tests.helpers import ScalarVar
+
+    values = [(gl.parameter(f"re{b}"), gl.parameter(f"im{b}")) for b in range(4)]
+    wave = gl.PiecewiseComplexScalar("binned", ScalarVar("x"), 4, (0.2, 1.8), values)
+    other = gl.Scalar("S", 1.0) * basis(1)
+    return gl.Model((wave + other).norm_sqr() + 0.05), [0.5, 0.1, -0.3, 0.8, 1.1, -0.6, 0.2, 0.4]
+
+
 MODELS: dict[str, Callable[[], tuple[gl.Model, list[float]]]] = {
     "coherent": coherent,
     "kmatrix_like": kmatrix_like,
     "breit_wigner": breit_wigner,
     "all_ops": all_ops,
     "scaled": scaled,
+    "piecewise": piecewise,
 }
 
 #: models whose intensity the normalisation-integral pass must recognise
-DECOMPOSABLE = ("coherent", "kmatrix_like", "scaled")
+DECOMPOSABLE = ("coherent", "kmatrix_like", "scaled", "piecewise")
 
 
 def datasets(ctx: gl.ExecutionContext, n_data: int = 3000, n_mc: int = 5000, seed: int = 1

@@ -158,6 +158,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert(args: argparse.Namespace) -> int:
+    import gpu_laddu as gl
+
+    ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    ds = gl.read_amptools(args.input, tree=args.tree, pol_in_beam=args.pol_in_beam, pol_angle=args.pol_angle,
+                          pol_magnitude=args.pol_magnitude, ctx=ctx)
+    gl.write_parquet(ds, args.output)
+    if ctx.rank == 0:
+        print(f"wrote {ds.n_events_global} events ({', '.join(ds.p4_names)}; scalars "
+              f"{', '.join(ds.scalar_names) or 'none'}) to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``gpu-laddu``."""
     parser = argparse.ArgumentParser(prog="gpu-laddu", description="GPU-first amplitude analysis")
@@ -174,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=".", help="folder for demo_projection.png")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
+    convert = sub.add_parser("convert", help="convert an AmpTools ROOT tree to a laddu-layout Parquet file")
+    convert.add_argument("input", help="AmpTools ROOT file")
+    convert.add_argument("output", help="Parquet file to write")
+    convert.add_argument("--tree", default="kin", help="tree name (default kin)")
+    convert.add_argument("--pol-in-beam", action="store_true",
+                         help="the polarisation is stored as the beam's transverse momentum")
+    convert.add_argument("--pol-angle", type=float, default=None, help="fixed polarisation angle in degrees")
+    convert.add_argument("--pol-magnitude", type=float, default=None, help="fixed degree of polarisation")
+    convert.set_defaults(func=_convert)
     return parser
 
 

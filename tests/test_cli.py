@@ -1,0 +1,53 @@
+"""The gpu-laddu command line: info, demo (small), convert."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gpu_laddu as gl
+from gpu_laddu.cli import main, run_demo
+
+
+def test_info_json(capsys):
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["backends"]["numpy"] is True and "mpi" in info and isinstance(info["gpus"], list)
+
+
+def test_info_text_runs_as_a_console_script():
+    res = subprocess.run([sys.executable, "-m", "gpu_laddu.cli", "info"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "backends:" in res.stdout
+
+
+def test_small_demo_fits_and_plots(tmp_path):
+    out = run_demo(events=3000, mc_events=9000, device="cpu", backend="numpy", seed=3, out=str(tmp_path),
+                   progress=False)
+    assert out["result"].n_calls > 0
+    assert out["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert np.isfinite(out["mean_abs_pull"])
+
+
+def test_bad_arguments_exit_with_usage(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--backend", "torch"])
+    with pytest.raises(SystemExit):
+        main(["frobnicate"])
+
+
+def test_convert_amptools_to_parquet(tmp_path):
+    pytest.importorskip("uproot", reason="the root extra (uproot) is not installed")
+    from tests.data.test_root import amptools_file
+
+    path, _, (e, px, py, pz) = amptools_file(tmp_path / "in.root", n=20)
+    out = tmp_path / "out.parquet"
+    assert main(["convert", str(path), str(out), "--pol-angle", "45", "--pol-magnitude", "0.4"]) == 0
+    ds = gl.read_parquet(out, ctx=gl.ExecutionContext(device="cpu", backend="numpy"))
+    assert ds.p4_names == ("beam", "final_state_0", "final_state_1", "final_state_2")
+    np.testing.assert_array_equal(ds.p4("final_state_1")[1], px[:, 1].astype(np.float64))
+    np.testing.assert_allclose(ds.scalar("pol_angle"), np.deg2rad(45.0))
+    np.testing.assert_allclose(ds.scalar("pol_magnitude"), 0.4)
+    with pytest.raises(gl.DataError):
+        main(["convert", str(tmp_path / "missing.root"), str(out)])

@@ -77,7 +77,7 @@ def extract_blocks(text: str, page: str = "<page>") -> list[Block]:
 
 
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if "_griffe" not in p.parts)
+    return sorted(p for p in DOCS.rglob("*.md") if "_griffe" not in p.parts) + [ROOT / "README.md"]
 
 
 def _python_blocks(path: Path) -> list[Block]:
@@ -99,7 +99,7 @@ def numpy_default_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     ctx.close()
 
 
-@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                            numpy_default_context: object) -> None:
     blocks = _python_blocks(page)

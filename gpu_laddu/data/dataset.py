@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -155,6 +155,29 @@ class Dataset:
     def has_scalar(self, name: str) -> bool:
         """True when scalar ``name`` is present."""
         return name in self._scalars
+
+    def require(self, p4s: Iterable[str], scalars: Iterable[str], who: str,
+                error: type[Exception] = DataError) -> None:
+        """Raise ``error`` naming the first four-vector or scalar (of those ``who`` needs) that is missing.
+
+        Examples
+        --------
+        >>> import numpy as np, gpu_laddu as gl
+        >>> ds = gl.from_numpy(scalars={"x": np.ones(2)})
+        >>> ds.require([], ["x"], "my variable")
+        >>> ds.require([], ["y"], "my variable")
+        Traceback (most recent call last):
+        ...
+        gpu_laddu.errors.DataError: my variable needs scalar column 'y', which the dataset lacks (scalars: ['x'])
+        """
+        for name in sorted(p4s):
+            if not self.has_p4(name):
+                raise error(f"{who} needs four-vector {name!r}, which the dataset lacks "
+                            f"(four-vectors: {list(self.p4_names)})")
+        for name in sorted(scalars):
+            if not self.has_scalar(name):
+                raise error(f"{who} needs scalar column {name!r}, which the dataset lacks "
+                            f"(scalars: {list(self.scalar_names)})")
 
     @property
     def weights(self) -> Any:

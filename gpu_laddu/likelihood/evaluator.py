@@ -66,19 +66,7 @@ class Evaluator:
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:
         for node in iter_ops(graph, "column"):
-            p4s, scalars = node.attrs[0].required_columns()
-            for name in sorted(p4s):
-                if not dataset.has_p4(name):
-                    raise ModelError(
-                        f"the model needs four-vector {name!r}, which the dataset lacks "
-                        f"(it has {list(dataset.p4_names)})"
-                    )
-            for name in sorted(scalars):
-                if not dataset.has_scalar(name):
-                    raise ModelError(
-                        f"the model needs scalar column {name!r}, which the dataset lacks "
-                        f"(it has {list(dataset.scalar_names)})"
-                    )
+            dataset.require(*node.attrs[0].required_columns(), "the model", ModelError)
 
     def _precompute(self, frontier: list[Node], dataset: Dataset) -> dict[Any, Any]:
         from gpu_laddu.profiling import annotate

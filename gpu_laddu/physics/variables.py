@@ -40,7 +40,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from gpu_laddu.data.dataset import Dataset
-from gpu_laddu.errors import DataError, ModelError
+from gpu_laddu.errors import ModelError
 from gpu_laddu.physics.vectors import (
     Vec3,
     Vec4,
@@ -148,19 +148,7 @@ class _Structural:
 
     def check_columns(self, dataset: Dataset) -> None:
         """Raise :class:`~gpu_laddu.errors.DataError` naming a column ``dataset`` lacks."""
-        p4s, scalars = self.required_columns()
-        for name in sorted(p4s):
-            if not dataset.has_p4(name):
-                raise DataError(
-                    f"{self!r} needs four-vector {name!r}, which the dataset does not have "
-                    f"(four-vectors: {list(dataset.p4_names)})"
-                )
-        for name in sorted(scalars):
-            if not dataset.has_scalar(name):
-                raise DataError(
-                    f"{self!r} needs scalar column {name!r}, which the dataset does not have "
-                    f"(scalars: {list(dataset.scalar_names)})"
-                )
+        dataset.require(*self.required_columns(), repr(self))
 
 
 class Variable(_Structural):

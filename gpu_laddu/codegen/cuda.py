@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from gpu_laddu.codegen.plan import KernelPlan
+from gpu_laddu.codegen.plan import KernelPlan, complex_input, lower
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node
 
@@ -117,30 +117,23 @@ class _Lowering:
         self.cplx = cplx
 
     def expr(self, node: Node, args: list[str]) -> str:
-        rule = LOWER.get(node.op)
-        if rule is None:
-            raise IRError(f"the CUDA code generator has no rule for IR op {node.op!r} ({node!r})")
-        return rule(self, node, args)
-
-
-def _complex_in(node: Node) -> bool:
-    return node.inputs[0].dtype == "complex"
+        return lower(LOWER, "CUDA", self, node, args)
 
 
 def _math(name: str) -> Callable[[_Lowering, Node, list[str]], str]:
     def rule(lw: _Lowering, n: Node, a: list[str]) -> str:
-        return f"{'thrust::' if _complex_in(n) else ''}{name}({a[0]})"
+        return f"{'thrust::' if complex_input(n) else ''}{name}({a[0]})"
 
     return rule
 
 
 LOWER: dict[str, Callable[[_Lowering, Node, list[str]], str]] = {
     "neg": lambda lw, n, a: f"-{a[0]}",
-    "conj": lambda lw, n, a: f"thrust::conj({a[0]})" if _complex_in(n) else a[0],
-    "real": lambda lw, n, a: f"{a[0]}.real()" if _complex_in(n) else a[0],
-    "imag": lambda lw, n, a: f"{a[0]}.imag()" if _complex_in(n) else f"({lw.real})0",
+    "conj": lambda lw, n, a: f"thrust::conj({a[0]})" if complex_input(n) else a[0],
+    "real": lambda lw, n, a: f"{a[0]}.real()" if complex_input(n) else a[0],
+    "imag": lambda lw, n, a: f"{a[0]}.imag()" if complex_input(n) else f"({lw.real})0",
     "norm_sqr": lambda lw, n, a: (f"({a[0]}.real() * {a[0]}.real() + {a[0]}.imag() * {a[0]}.imag())"
-                                  if _complex_in(n) else f"{a[0]} * {a[0]}"),
+                                  if complex_input(n) else f"{a[0]} * {a[0]}"),
     "abs": lambda lw, n, a: f"fabs({a[0]})",
     "sqrt": _math("sqrt"),
     "exp": _math("exp"),

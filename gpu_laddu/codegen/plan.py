@@ -22,8 +22,9 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, graph_fingerprint, topo_order
@@ -40,6 +41,20 @@ def kernel_name(kind: str, fingerprint: str) -> str:
     if not kind.isidentifier() or not kind.isascii():
         raise IRError(f"kernel kind must be an ASCII identifier, got {kind!r}")
     return f"gpu_laddu_{kind}_{fingerprint[:8]}"
+
+
+def complex_input(node: Node) -> bool:
+    """True when the node's first input is complex (lowering rules branch on it)."""
+    return node.inputs[0].dtype == "complex"
+
+
+def lower(table: Mapping[str, Callable[[Any, Node, list[str]], str]], target: str, lowering: Any, node: Node,
+          args: list[str]) -> str:
+    """Source of ``node`` from ``table``, or an :class:`IRError` naming the op and the target."""
+    rule = table.get(node.op)
+    if rule is None:
+        raise IRError(f"the {target} code generator has no rule for IR op {node.op!r} ({node!r})")
+    return rule(lowering, node, args)
 
 
 def event_dependence(nodes: Sequence[Node]) -> dict[int, bool]:

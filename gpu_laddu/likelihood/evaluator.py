@@ -66,7 +66,8 @@ class Evaluator:
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:
         for node in iter_ops(graph, "column"):
-            dataset.require(*node.attrs[0].required_columns(), "the model", ModelError)
+            p4s, scalars = node.attrs[0].required_columns()
+            dataset.require(p4s, scalars, "the model", ModelError)
 
     def _precompute(self, frontier: list[Node], dataset: Dataset) -> dict[Any, Any]:
         from gpu_laddu.profiling import annotate

@@ -148,7 +148,8 @@ class _Structural:
 
     def check_columns(self, dataset: Dataset) -> None:
         """Raise :class:`~gpu_laddu.errors.DataError` naming a column ``dataset`` lacks."""
-        dataset.require(*self.required_columns(), repr(self))
+        p4s, scalars = self.required_columns()
+        dataset.require(p4s, scalars, repr(self))
 
 
 class Variable(_Structural):

@@ -40,6 +40,7 @@ from gpu_laddu.data.schema import ColumnPlan, Selection, check_nulls_policy, res
 from gpu_laddu.data.validate import Validator
 from gpu_laddu.distributed.comm import partition
 from gpu_laddu.errors import DataError
+from gpu_laddu.progress import progress_bar
 
 #: rows per row group written by :func:`write_parquet` (pyarrow's default; large groups read fastest)
 ROW_GROUP_SIZE = 1 << 20
@@ -69,6 +70,7 @@ def read_parquet(
     weight: str | None = "weight",
     nulls: str = "error",
     check_finite: bool = True,
+    progress: bool = True,
 ) -> Dataset:
     """Read this rank's share of a Parquet file into a Dataset on ``ctx``'s device.
 
@@ -90,6 +92,9 @@ def read_parquet(
         Null values raise, or become NaN (which then needs ``check_finite=False``).
     check_finite : bool
         Reject NaN/inf, naming the column and the first bad row of the file.
+    progress : bool
+        A progress bar over the rows of a file of several row groups (shown on rank 0 when
+        stderr is a terminal).
 
     Returns
     -------
@@ -116,11 +121,12 @@ def read_parquet(
     check_nulls_policy(nulls)
     source = os.fspath(path)
     with _open(source) as pf:
-        return _read(pf, ctx, source, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls, check_finite=check_finite)
+        return _read(pf, ctx, source, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls, check_finite=check_finite,
+                     progress=progress)
 
 
 def _read(pf: pq.ParquetFile, ctx: ExecutionContext, source: str, *, p4s: Selection, scalars: Selection,
-          weight: str | None, nulls: str, check_finite: bool) -> Dataset:
+          weight: str | None, nulls: str, check_finite: bool, progress: bool = False) -> Dataset:
     plan = resolve_columns(arrow_fields(pf.schema_arrow, source), p4s=p4s, scalars=scalars, weight=weight,
                            source=source)
     metadata = pf.metadata
@@ -135,14 +141,15 @@ def _read(pf: pq.ParquetFile, ctx: ExecutionContext, source: str, *, p4s: Select
                                  source=source, row_offset=start)
         validated = True
     else:
-        host, validated = _read_stream(pf, groups, plan, ctx.threads, stop - start, nulls=nulls,
-                                       check_finite=check_finite, source=source, row_offset=start)
+        with progress_bar(progress, ctx.rank, total=stop - start, unit="ev", desc="read_parquet") as bar:
+            host, validated = _read_stream(pf, groups, plan, ctx.threads, stop - start, nulls=nulls,
+                                           check_finite=check_finite, source=source, row_offset=start, bar=bar)
     return ingest(ctx, plan, host, check_finite=check_finite, source=source, n_events_global=n_global,
                   global_start=start, row_offset=start, validated=validated)
 
 
 def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], plan: ColumnPlan, threads: int,
-                 n_rows: int, *, nulls: str, check_finite: bool, source: str, row_offset: int
+                 n_rows: int, *, nulls: str, check_finite: bool, source: str, row_offset: int, bar: Any
                  ) -> tuple[HostColumns, bool]:
     """Decode row groups into preallocated columns; copy and check each on worker threads meanwhile.
 
@@ -162,7 +169,7 @@ def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], pl
             validator.column(c, host.arrays[c][lo:hi], row0=lo)
 
     columns = list(plan.columns)
-    host = fill_columns(columns, _stream(pf, groups, columns, source), n_rows, nulls=nulls, source=source,
+    host = fill_columns(columns, _stream(pf, groups, columns, source, bar), n_rows, nulls=nulls, source=source,
                         row_offset=row_offset, background=threads > 1, on_filled=check)
     try:
         validator.finish()
@@ -217,10 +224,11 @@ def _read_group(pf: pq.ParquetFile, index: int, columns: list[str], source: str)
         raise DataError(f"{source}: cannot read row group {index} ({exc})") from exc
 
 
-def _stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], columns: list[str], source: str
-            ) -> Iterator[pa.Table | pa.RecordBatch]:
+def _stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], columns: list[str], source: str,
+            bar: Any) -> Iterator[pa.Table | pa.RecordBatch]:
     """Whole row groups at once; a group this rank shares with another in batches, keeping its part."""
     for index, offset, length, rows in groups:
+        bar.update(length)
         if offset == 0 and length == rows:
             yield _read_group(pf, index, columns, source)
             continue

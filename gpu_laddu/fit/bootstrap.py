@@ -32,7 +32,8 @@ import numpy as np
 
 from gpu_laddu.errors import FitError, LikelihoodError
 from gpu_laddu.fit.minimize import check_method, fit
-from gpu_laddu.fit.problem import BoundsInput, LikelihoodLike, ParamInput, progress_bar, rank_of
+from gpu_laddu.fit.problem import BoundsInput, LikelihoodLike, ParamInput, rank_of
+from gpu_laddu.progress import progress_bar
 
 
 def replica_seeds(seed: int, n: int) -> tuple[int, ...]:

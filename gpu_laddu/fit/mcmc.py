@@ -41,12 +41,12 @@ from gpu_laddu.fit.problem import (
     LikelihoodLike,
     ParamInput,
     Problem,
-    progress_bar,
     rank_of,
     resolve_problem,
     shared_seed,
     start_error,
 )
+from gpu_laddu.progress import progress_bar
 
 MCMC_METHODS = {"aies": "emcee", "ess": "zeus"}
 _RELIABLE_CHAIN = 50  # emcee's rule: trust τ when the chain is longer than 50·τ

@@ -41,13 +41,13 @@ from gpu_laddu.fit.problem import (
     Objective,
     ParamInput,
     Problem,
-    progress_bar,
     rank_of,
     resolve_problem,
     shared_seed,
     start_error,
 )
 from gpu_laddu.fit.result import FitResult
+from gpu_laddu.progress import progress_bar
 
 METHODS = ("migrad", "lbfgsb")
 _HESSIAN_STEP = float(np.finfo(np.float64).eps) ** (1.0 / 3.0)

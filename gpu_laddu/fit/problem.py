@@ -25,13 +25,11 @@ Examples
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from tqdm import tqdm
 
 from gpu_laddu.errors import FitError, LikelihoodError, ParameterError
 from gpu_laddu.ir.expr import ParameterSpec
@@ -256,9 +254,3 @@ def shared_seed(likelihood: Any, seed: int | None) -> int:
     comm = getattr(ctx, "comm", None) if ctx is not None else None
     return int(comm.bcast(fresh, root=0)) if comm is not None else fresh
 
-
-def progress_bar(show: bool, rank: int, **kwargs: Any) -> Any:
-    """A tqdm bar on stderr, disabled unless ``show``, stderr is a terminal and ``rank == 0``."""
-    stream = sys.stderr
-    enabled = bool(show) and rank == 0 and hasattr(stream, "isatty") and stream.isatty()
-    return tqdm(file=stream, disable=not enabled, dynamic_ncols=True, **kwargs)

@@ -274,3 +274,25 @@ def test_threaded_checks_report_what_a_serial_check_would(tmp_path, group):
         read_parquet(path, ctx=ctx)
     with pytest.raises(gl.DataError, match=r"four-vector 'proton' is unphysical at 1 event\(s\), first at row 10"):
         read_parquet(path, ctx=ctx, check_finite=False)
+
+
+def test_load_progress_bar_only_on_a_terminal(tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    path = tmp_path / "groups.parquet"
+    pq.write_table(event_table(3000, seed=3), path, row_group_size=1000)
+    ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    gl.read_parquet(path, ctx=ctx)
+    assert capsys.readouterr().err == ""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    gl.read_parquet(path, ctx=ctx, progress=False)
+    assert term.getvalue() == ""
+    gl.read_parquet(path, ctx=ctx)
+    assert "read_parquet" in term.getvalue()

@@ -1,10 +1,12 @@
 """ExecutionContext: one resolved request for where and how the library computes.
 
-``ExecutionContext(device="auto", backend=None, precision="f64", threads=None, comm="auto")``
-is resolved once at construction into a frozen object that holds the backend and its array
-namespace ``xp``, the device id, the dtypes, a kernel cache, a scratch-buffer pool and the
-communicator.  Impossible requests fail here, naming what is missing and the extra that
-installs it.  Datasets, evaluators and likelihoods belong to exactly one context.
+``ExecutionContext(device="auto", backend=None, precision="f64", threads=None, comm="auto",
+memory_budget=None)`` is resolved once at construction into a frozen object that holds the
+backend and its array namespace ``xp``, the device id, the dtypes, a kernel cache, a
+scratch-buffer pool, the communicator and the device resources (memory budget; on a GPU the
+context's own memory pool and CUDA stream, see :meth:`ExecutionContext.device_scope`).
+Impossible requests fail here, naming what is missing and the extra that installs it.
+Datasets, evaluators and likelihoods belong to exactly one context.
 
 Examples
 --------
@@ -24,10 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from gpu_laddu.backends.base import Backend
+from gpu_laddu.backends.base import Backend, DeviceResources
+from gpu_laddu.backends.chunking import MemoryBudget
 from gpu_laddu.backends.registry import BACKEND_NAMES, backend_available, cuda_available, load_backend
 from gpu_laddu.distributed.comm import Communicator, NullCommunicator
 from gpu_laddu.errors import BackendUnavailableError, ContextError
+from gpu_laddu.profiling import annotate
 
 _PRECISIONS = {"f64": (np.float64, np.complex128), "f32": (np.float32, np.complex64)}
 _COMMS = ("auto", "none", "mpi", "nccl")
@@ -83,18 +87,23 @@ class ExecutionContext:
         CPU threads for this context's calls (``None``: all cores).
     comm : {"auto", "none", "mpi", "nccl"}
         ``auto`` uses MPI when launched under an MPI launcher with more than one rank.
+    memory_budget : int or None
+        Bytes of device memory this context may hold.  ``None``: on a GPU 90% of the memory
+        free at construction, on the CPU unlimited.  On a GPU it is the limit of the context's
+        own memory pool; a dataset whose cache columns do not fit is processed in chunks
+        (see :mod:`gpu_laddu.backends.chunking`).
 
     Examples
     --------
     >>> ctx = ExecutionContext(device="cpu", backend="numpy", precision="f32", threads=1)
-    >>> ctx.real_dtype, ctx.threads
-    (<class 'numpy.float32'>, 1)
+    >>> ctx.real_dtype, ctx.threads, ctx.memory.limit
+    (<class 'numpy.float32'>, 1, None)
     >>> ctx.close()
     """
 
     __slots__ = (
         "_backend", "_device", "_device_id", "_precision", "_threads", "_comm",
-        "_kernel_cache", "_scratch", "_closed", "_lock", "_frozen",
+        "_kernel_cache", "_scratch", "_closed", "_lock", "_frozen", "_resources",
     )
 
     def __init__(
@@ -104,6 +113,7 @@ class ExecutionContext:
         precision: str = "f64",
         threads: int | None = None,
         comm: str | Communicator = "auto",
+        memory_budget: int | None = None,
     ) -> None:
         device_kind, device_id = _resolve_device(device)
         backend_name = _resolve_backend(backend, device_kind)
@@ -114,6 +124,7 @@ class ExecutionContext:
         self._backend: Backend = load_backend(backend_name)
         if backend_name == "cupy":
             self._backend.xp.cuda.Device(device_id).use()
+        self._resources: DeviceResources = self._backend.resources(device_id, memory_budget)
         self._device = "cpu" if device_kind == "cpu" else f"cuda:{device_id}"
         self._device_id = device_id
         self._precision = precision
@@ -197,6 +208,21 @@ class ExecutionContext:
         return self._kernel_cache
 
     @property
+    def resources(self) -> DeviceResources:
+        """The device resources: memory budget, and on a GPU the memory pool and streams."""
+        return self._resources
+
+    @property
+    def memory(self) -> MemoryBudget:
+        """The memory budget (``memory.limit``, ``memory.used``, ``memory.available()``)."""
+        return self._resources.memory
+
+    @property
+    def stream(self) -> Any:
+        """This context's CUDA stream (``None`` on the CPU)."""
+        return self._resources.stream
+
+    @property
     def scratch(self) -> ScratchPool:
         """Reusable per-call buffers."""
         return self._scratch
@@ -208,20 +234,37 @@ class ExecutionContext:
 
     # -- helpers ---------------------------------------------------------------------------
     def asarray(self, host: Any, dtype: Any = None) -> Any:
-        """Put a host array on this context's device (float64 unless ``dtype`` says otherwise)."""
+        """Put a host array on this context's device: one copy on a GPU (the array's own dtype unless
+        ``dtype`` is given)."""
         self._check_open()
         arr = np.asarray(host, dtype=dtype)
-        return self._backend.asarray(arr)
+        with annotate("load"):
+            return self._resources.to_device(arr)
 
     def to_numpy(self, array: Any) -> np.ndarray:
-        """Bring an array of this context back to the host."""
-        return self._backend.to_numpy(array)
+        """Bring an array of this context back to the host (after the context's queued work)."""
+        with self.device_scope():
+            return self._backend.to_numpy(array)
+
+    def synchronize(self) -> None:
+        """Wait until this context's queued device work has finished (no-op on the CPU)."""
+        self._resources.synchronize()
+
+    def device_scope(self) -> contextlib.AbstractContextManager[None]:
+        """Make this context's device, memory pool and stream current for the block (no-op on the CPU).
+
+        Re-entrant; the library enters it wherever it allocates or launches work for the context.
+
+        >>> with ExecutionContext(device="cpu", backend="numpy").device_scope():
+        ...     pass
+        """
+        return self._resources.scope()
 
     @contextlib.contextmanager
     def thread_scope(self) -> Iterator[None]:
-        """Apply this context's thread count to Numba and BLAS for the block, then restore."""
+        """Apply this context's thread count to Numba and BLAS (and its :meth:`device_scope`) for the block."""
         restore: list[Any] = []
-        with self._lock:
+        with self._lock, self.device_scope():
             if self.backend == "numba":
                 from cpu_fallback.numba_backend import set_num_threads
 
@@ -251,6 +294,7 @@ class ExecutionContext:
         """Release kernels and scratch buffers (and the GPU memory pool blocks they held)."""
         self._kernel_cache.clear()
         self._scratch.clear()
+        self._resources.close()
         if self.backend == "cupy":
             self.xp.get_default_memory_pool().free_all_blocks()
         object.__setattr__(self, "_closed", True)

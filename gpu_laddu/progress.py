@@ -13,11 +13,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from tqdm.auto import tqdm
-
 
 def progress_bar(show: bool, rank: int, **kwargs: Any) -> Any:
     """A tqdm bar on stderr, disabled unless ``show``, stderr is a terminal and ``rank == 0``."""
+    from tqdm.auto import tqdm  # imported here: `import gpu_laddu` works where tqdm is absent
+
     stream = sys.stderr
     enabled = bool(show) and rank == 0 and hasattr(stream, "isatty") and stream.isatty()
     return tqdm(file=stream, disable=not enabled, dynamic_ncols=True, **kwargs)

@@ -15,6 +15,11 @@ other sums are then meaningless and the likelihood raises).  Derivative sums are
 * ``cupy``: one fused CUDA kernel per graph with an on-device reduction
   (:mod:`gpu_laddu.backends.cupy_backend`).
 
+A cache that did not fit the context's memory budget (a
+:class:`~gpu_laddu.backends.chunking.StreamedCache`) is summed chunk by chunk: on the CPU
+backends by :class:`ChunkedEngine` (the backend's engine on views of each chunk, sums added
+in float64), on a GPU by the CuPy engine itself (double-buffered transfers).
+
 Examples
 --------
 >>> import numpy as np, gpu_laddu as gl
@@ -34,8 +39,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from cpu_fallback.interpreter import Program
+from gpu_laddu.backends.chunking import StreamedCache
 from gpu_laddu.ir.nodes import Node, graph_fingerprint
 from gpu_laddu.likelihood.reduce import weighted_sums
+from gpu_laddu.profiling import annotate
 
 
 class SumsEngine(Protocol):
@@ -96,18 +103,56 @@ class InterpreterEngine:
                     rows[k] = g / intensity
             else:
                 rows = xp.stack(terms) if len(terms) > 1 else terms[0][None, :]
-            out[: len(terms)] = weighted_sums(xp, rows, self.weights)
+            with annotate("reduce"):
+                out[: len(terms)] = weighted_sums(xp, rows, self.weights)
         return out
 
 
-def make_engine(ctx: Any, cache: Mapping[Any, Any], weights: Any, parameters: Sequence[str]) -> SumsEngine:
-    """The engine of ``ctx.backend`` for one dataset's cache columns and weights."""
+class ChunkedEngine:
+    """Sums over a streamed cache on a CPU backend: that backend's engine on each chunk, added.
+
+    Parameters are those of :class:`InterpreterEngine`, with ``cache`` a
+    :class:`~gpu_laddu.backends.chunking.StreamedCache` (its chunks are views: nothing is copied).
+
+    Examples
+    --------
+    >>> import numpy as np, gpu_laddu as gl
+    >>> from gpu_laddu.backends.chunking import ChunkPlan, StreamedCache
+    >>> from gpu_laddu.ir.nodes import make, param
+    >>> ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    >>> cache = StreamedCache(ChunkPlan(5, 8, True, 2, 2), {}, np.empty, np.asarray, on_host=True)
+    >>> a = param("a")
+    >>> ChunkedEngine(ctx, cache, np.ones(5), ("a",)).sums([make("mul", (a, a)), make("add", (a, a))],
+    ...                                                     np.array([2.0]), False, True).tolist()
+    [20.0, 20.0, 0.0]
+    """
+
+    def __init__(self, ctx: Any, cache: StreamedCache, weights: Any, parameters: Sequence[str]) -> None:
+        self.engines = [_host_engine(ctx, cache.view(lo, hi), weights[lo:hi], parameters)
+                        for lo, hi in cache.plan.bounds()]
+
+    def sums(self, graph: list[Node], values: np.ndarray, log: bool, with_gradient: bool) -> np.ndarray:
+        """Local sums (see the module docstring)."""
+        total = np.zeros(len(graph) + 1)
+        for engine in self.engines:
+            total += engine.sums(graph, values, log, with_gradient)
+        return total
+
+
+def _host_engine(ctx: Any, cache: Mapping[Any, Any], weights: Any, parameters: Sequence[str]) -> SumsEngine:
     if ctx.backend == "numba":
         from cpu_fallback.numba_engine import NumbaEngine
 
         return NumbaEngine(ctx, cache, weights, parameters)
+    return InterpreterEngine(ctx, cache, weights, parameters)
+
+
+def make_engine(ctx: Any, cache: Mapping[Any, Any], weights: Any, parameters: Sequence[str]) -> SumsEngine:
+    """The engine of ``ctx.backend`` for one dataset's cache columns (resident or streamed) and weights."""
     if ctx.backend == "cupy":
         from gpu_laddu.backends.cupy_backend import CupyEngine
 
         return CupyEngine(ctx, cache, weights, parameters)
-    return InterpreterEngine(ctx, cache, weights, parameters)
+    if isinstance(cache, StreamedCache):
+        return ChunkedEngine(ctx, cache, weights, parameters)
+    return _host_engine(ctx, cache, weights, parameters)

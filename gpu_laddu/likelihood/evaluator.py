@@ -2,9 +2,12 @@
 
 At load the evaluator compiles the model (:func:`gpu_laddu.passes.standard.build_call_graph`:
 fixed parameters folded, value and one analytic derivative per free parameter, CSE and
-folding to a fixed point), computes every column source once (amplitude precomputes such
-as Zlm values or K-matrix bases), evaluates the PER_EVENT frontier into cache columns and
-keeps only those.  Per call it runs the graph specialised for the current activation mask
+folding to a fixed point), places the cache by the context's memory budget
+(:func:`gpu_laddu.backends.chunking.plan_chunks`: resident on the device, or in host memory
+and streamed in chunks when it does not fit), computes every column source once (amplitude
+precomputes such as Zlm values or K-matrix bases, in tiles of events), evaluates the
+PER_EVENT frontier into cache columns and keeps only those.  Per call it runs the graph
+specialised for the current activation mask
 (one specialised graph per mask, kept, so switching back costs nothing): per-event outputs
 (:meth:`Evaluator.evaluate`) come from the NumPy interpreter, likelihood sums
 (:meth:`Evaluator.likelihood_sums`) from the backend's engine (fused kernels on numba and
@@ -24,17 +27,19 @@ Examples
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cpu_fallback.interpreter import Program
+from gpu_laddu.backends.chunking import ChunkPlan, ResidentCache, StreamedCache, plan_chunks
 from gpu_laddu.errors import ModelError
 from gpu_laddu.ir.nodes import Node, iter_ops
 from gpu_laddu.likelihood.engines import SumsEngine, make_engine, real_rows
 from gpu_laddu.likelihood.params import resolve_parameters
 from gpu_laddu.passes.standard import build_call_graph, specialize_graph
+from gpu_laddu.profiling import annotate
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -56,7 +61,10 @@ class Evaluator:
         self.has_gradient = gradient
         frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed, gradient)
         self._check_columns(frontier, dataset)
-        self.cache = self._precompute(frontier, dataset)
+        dtypes = self._cache_dtypes(frontier)
+        self.chunk_plan: ChunkPlan = plan_chunks(self.n_events, sum(d.itemsize for d in dtypes.values()),
+                                                 self.ctx.memory.available())
+        self.cache: ResidentCache | StreamedCache = self._precompute(frontier, dataset, dtypes)
         self._active = frozenset(self.amplitudes)
         self._graphs: dict[frozenset[str], list[Node]] = {}
         self._programs: dict[tuple[bool, frozenset[str]], Program] = {}
@@ -69,26 +77,46 @@ class Evaluator:
             p4s, scalars = node.attrs[0].required_columns()
             dataset.require(p4s, scalars, "the model", ModelError)
 
-    def _precompute(self, frontier: list[Node], dataset: Dataset) -> dict[Any, Any]:
-        from gpu_laddu.profiling import annotate
+    def _cache_dtypes(self, frontier: list[Node]) -> dict[Any, np.dtype]:
+        """Cache-column key → dtype (the context's precision) of every frontier node."""
+        real_dt, complex_dt = np.dtype(self.ctx.real_dtype), np.dtype(self.ctx.complex_dtype)
+        return {_cache_key(node): complex_dt if node.dtype == "complex" else real_dt for node in frontier}
 
-        with annotate("precompute"):
-            memo: dict[Any, Any] = {}
-            leaves = {n.attrs[0].key: n.attrs[0].compute(dataset, memo) for n in iter_ops(frontier, "column")}
-            program = Program(frontier, self.ctx, dtypes=(np.float64, np.complex128))
-            values = program.run(leaves, {}, self.n_events)
-            cache: dict[Any, Any] = {}
-            real_dt, complex_dt = self.ctx.real_dtype, self.ctx.complex_dtype
-            for node, arr in zip(frontier, values):
-                key = ("cached", node.fingerprint) if node.op != "column" else node.attrs[0].key
-                dtype = complex_dt if node.dtype == "complex" else real_dt
-                cache[key] = self.ctx.xp.array(arr, dtype=dtype, copy=True)
-            self.ctx.scratch.clear()
+    def _precompute(self, frontier: list[Node], dataset: Dataset,
+                    dtypes: dict[Any, np.dtype]) -> ResidentCache | StreamedCache:
+        """Cache columns of ``frontier``, computed tile by tile, placed as :attr:`chunk_plan` says."""
+        ctx, plan, xp = self.ctx, self.chunk_plan, self.ctx.xp
+        res, on_host = ctx.resources, ctx.backend_impl.device_kind == "cpu"
+        with annotate("precompute"), ctx.device_scope():
+            program = Program(frontier, ctx, dtypes=(np.float64, np.complex128))
+            cache: ResidentCache | StreamedCache = (
+                StreamedCache(plan, dtypes, res.empty_host, res.to_device, on_host=on_host) if plan.streamed
+                else ResidentCache())
+            tiles = plan.tile_bounds() or [(0, 0)]  # no events (a rank's empty share): empty columns
+            for lo, hi in tiles:
+                part = dataset if len(tiles) == 1 else _event_slice(dataset, lo, hi)
+                memo: dict[Any, Any] = {}
+                leaves = {n.attrs[0].key: n.attrs[0].compute(part, memo) for n in iter_ops(frontier, "column")}
+                for node, arr in zip(frontier, program.run(leaves, {}, hi - lo)):
+                    key = _cache_key(node)
+                    if isinstance(cache, StreamedCache):
+                        res.to_host(xp.asarray(arr, dtype=dtypes[key]), cache.host[key][lo:hi])
+                    elif len(tiles) == 1:
+                        cache[key] = xp.array(arr, dtype=dtypes[key], copy=True)
+                    else:
+                        cache.setdefault(key, xp.empty(self.n_events, dtype=dtypes[key]))[lo:hi] = arr
+            ctx.scratch.clear()
+            if isinstance(cache, StreamedCache) and not cache.on_host:
+                cache.buffers = {k: (xp.empty(plan.chunk_events, dtype=d), xp.empty(plan.chunk_events, dtype=d))
+                                 for k, d in dtypes.items()}
+            ctx.memory.track(cache, plan.device_bytes)
         return cache
 
     @property
     def cache_nbytes(self) -> int:
-        """Device bytes held by the cache columns."""
+        """Bytes of the cache columns (on the device, or in host memory when streamed)."""
+        if isinstance(self.cache, StreamedCache):
+            return self.cache.nbytes
         return int(sum(a.nbytes for a in self.cache.values()))
 
     # -- activation -------------------------------------------------------------------------
@@ -143,14 +171,42 @@ class Evaluator:
         return program
 
     def _run(self, p: ParamVector, with_gradient: bool) -> list[Any]:
-        from gpu_laddu.profiling import annotate
-
         values = resolve_parameters(p, self.parameters)
         if with_gradient and not self.has_gradient and self.parameters:
             raise ModelError("this evaluator was loaded with gradient=False; use model.load(dataset) for gradients")
         program = self._program(with_gradient)
+        params = dict(zip(self.parameters, values.tolist()))
         with annotate("evaluate"), self.ctx.thread_scope():
-            return program.run(self.cache, dict(zip(self.parameters, values.tolist())), self.n_events)
+            if not isinstance(self.cache, StreamedCache) and self.chunk_plan.tile_events >= self.n_events:
+                return program.run(self.cache, params, self.n_events)
+            return self._run_tiled(program, params)
+
+    def cache_tiles(self, keys: Iterable[Any]) -> Iterator[tuple[int, int, Mapping[Any, Any]]]:
+        """``(lo, hi, columns)`` per tile of events: the named cache columns of events ``[lo, hi)``
+        on the device, tile by tile as :attr:`chunk_plan` sizes them (one tile, the cache itself,
+        when it is resident under no budget)."""
+        cache, keys = self.cache, list(keys)
+        if not isinstance(cache, StreamedCache) and self.chunk_plan.tile_events >= self.n_events:
+            yield 0, self.n_events, cache
+            return
+        for lo, hi in self.chunk_plan.tile_bounds():
+            yield lo, hi, (cache.chunk(lo, hi, keys) if isinstance(cache, StreamedCache)
+                           else {key: cache[key][lo:hi] for key in keys})
+
+    def _run_tiled(self, program: Program, params: dict[str, float]) -> list[Any]:
+        """``program`` tile by tile (a streamed cache, or a budget too tight for one tile), into
+        whole-dataset outputs."""
+        keys = [n.attrs[0].key for n in iter_ops(program.outputs, "column")]
+        out: list[Any] = []
+        for lo, hi, columns in self.cache_tiles(keys):
+            part = program.run(columns, params, hi - lo)
+            if not out:
+                out = [v if isinstance(v, (int, float, complex)) else self.ctx.xp.empty(self.n_events, dtype=v.dtype)
+                       for v in part]
+            for whole, v in zip(out, part):
+                if not isinstance(v, (int, float, complex)):
+                    whole[lo:hi] = v
+        return out
 
     def _column(self, value: Any, dtype: Any) -> Any:
         xp = self.ctx.xp
@@ -215,10 +271,23 @@ class Evaluator:
         >>> gl.Model(a * a).load(ds).likelihood_sums(np.array([3.0]), log=False, with_gradient=True).tolist()
         [36.0, 24.0, 0.0]
         """
-        from gpu_laddu.profiling import annotate
-
         self.ctx._check_open()
         if with_gradient and not self.has_gradient and self.parameters:
             raise ModelError("this evaluator was loaded with gradient=False; use model.load(dataset) for gradients")
         with annotate("evaluate"):
             return self.engine.sums(self.specialized_graph(), values, log, with_gradient)
+
+
+def _cache_key(node: Node) -> Any:
+    """Key of a frontier node's cache column (a column node keeps its source's key)."""
+    return ("cached", node.fingerprint) if node.op != "column" else node.attrs[0].key
+
+
+def _event_slice(dataset: Dataset, lo: int, hi: int) -> Dataset:
+    """Events ``[lo, hi)`` of ``dataset`` as a Dataset of views (for precompute tiles)."""
+    from gpu_laddu.data.dataset import Dataset
+
+    return Dataset(dataset.ctx, {name: tuple(c[lo:hi] for c in dataset.p4(name)) for name in dataset.p4_names},
+                   {name: dataset.scalar(name)[lo:hi] for name in dataset.scalar_names},
+                   dataset.weights[lo:hi] if dataset.has_explicit_weights else None,
+                   n_events_global=dataset.n_events_global)

@@ -28,7 +28,7 @@ import numpy as np
 
 from cpu_fallback.interpreter import Program
 from gpu_laddu.ir.grad import derivative
-from gpu_laddu.ir.nodes import Node, graph_fingerprint
+from gpu_laddu.ir.nodes import Node, graph_fingerprint, iter_ops
 from gpu_laddu.passes.fold import fold
 from gpu_laddu.passes.normalize import Decomposition, decompose_intensity
 
@@ -66,32 +66,40 @@ class Integrals:
         self.matrices, self.vector = self._integrate(ev)
 
     def _integrate(self, ev: Evaluator) -> tuple[list[np.ndarray], np.ndarray]:
-        """Σ_acc w·E·B·B̄ᵀ per coherent term and Σ_acc w·D, summed over ranks."""
-        xp, n, dec = self.ctx.xp, ev.n_events, self.decomposition
-        events = dec.event_nodes
-        arrays = dict(zip((id(e) for e in events),
-                          Program(events, self.ctx, dtypes=(np.float64, np.complex128)).run(ev.cache, {}, n)))
-        weights = xp.asarray(ev.weights, dtype=np.float64)
-        sizes = [len(t.coefficients) for t in dec.coherent]
-        acc = [xp.zeros((k, k), dtype=np.complex128) for k in sizes]
-        vec = xp.zeros(len(dec.linear_bases), dtype=np.complex128)
+        """Σ_acc w·E·B·B̄ᵀ per coherent term and Σ_acc w·D, summed over ranks.
 
-        def stack(bases: tuple[Node | None, ...], lo: int, hi: int) -> Any:
+        The per-event bases are evaluated tile by tile of the evaluator's cache (one tile when
+        it is resident and the context has no memory budget), so that a streamed MC sample
+        never has to be on the device whole.
+        """
+        xp, dec = self.ctx.xp, self.decomposition
+        events = dec.event_nodes
+        program = Program(events, self.ctx, dtypes=(np.float64, np.complex128))
+        keys = [node.attrs[0].key for node in iter_ops(events, "column")]
+        sizes = [len(t.coefficients) for t in dec.coherent]
+
+        def stack(arrays: dict[int, Any], bases: tuple[Node | None, ...], lo: int, hi: int) -> Any:
             rows = xp.ones((len(bases), hi - lo), dtype=np.complex128)
             for r, b in enumerate(bases):
                 if b is not None:
                     rows[r] = arrays[id(b)][lo:hi]
             return rows
 
-        for lo in range(0, n, CHUNK):
-            hi = min(lo + CHUNK, n)
-            w = weights[lo:hi]
-            for k, t in enumerate(dec.coherent):
-                b = stack(t.bases, lo, hi)
-                ww = w if t.weight is None else w * arrays[id(t.weight)][lo:hi]
-                acc[k] += (b * ww[None, :]) @ b.conj().T
-            if len(dec.linear_bases):
-                vec += stack(dec.linear_bases, lo, hi) @ w.astype(np.complex128)
+        with self.ctx.device_scope():
+            acc = [xp.zeros((k, k), dtype=np.complex128) for k in sizes]
+            vec = xp.zeros(len(dec.linear_bases), dtype=np.complex128)
+            for start, stop, columns in ev.cache_tiles(keys):
+                arrays = dict(zip((id(e) for e in events), program.run(columns, {}, stop - start)))
+                weights = xp.asarray(ev.weights[start:stop], dtype=np.float64)
+                for lo in range(0, stop - start, CHUNK):
+                    hi = min(lo + CHUNK, stop - start)
+                    w = weights[lo:hi]
+                    for k, t in enumerate(dec.coherent):
+                        b = stack(arrays, t.bases, lo, hi)
+                        ww = w if t.weight is None else w * arrays[id(t.weight)][lo:hi]
+                        acc[k] += (b * ww[None, :]) @ b.conj().T
+                    if len(dec.linear_bases):
+                        vec += stack(arrays, dec.linear_bases, lo, hi) @ w.astype(np.complex128)
         parts = [self.ctx.to_numpy(a).ravel() for a in (*acc, vec)]
         flat = np.concatenate([np.concatenate([p.real, p.imag]) for p in parts]) if parts else np.zeros(0)
         total = self.ctx.comm.allreduce_sum(flat)

@@ -1,0 +1,232 @@
+"""A stand-in for ``cupy`` on the CPU, strict where real CuPy is: enough of it to run the CuPy
+backend's own code (context resources, staged copies, the engine, streamed chunks) without a GPU.
+
+"Device" arrays are :class:`DeviceArray` (a numpy subclass); host arrays are plain numpy.
+Where CuPy would fail or silently misbehave, the fake raises: a kernel given a host array,
+``set`` from a device array or into a non-contiguous one, ``get`` into a mismatched
+buffer.  Allocations made through the ``cupy`` namespace are charged to the memory pool
+whose allocator is current (:func:`using_allocator`), against its limit.  ``RawKernel`` runs
+the generated CUDA C in the C++ emulator of ``tests/codegen/cuda_emulator.py``: the fused
+kernel needs its :class:`KernelPlan`, which the test registers through :data:`PLANS` (the
+backend's ``emit_cuda`` is wrapped to do so).  Work runs at once: stream ordering is checked
+by ``tests/backends/test_streams.py``, not here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import threading
+import types
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from gpu_laddu.codegen.cuda import REDUCE_NAME
+from tests.codegen.cuda_emulator import EmulatedKernel
+
+PLANS: dict[str, tuple[Any, str]] = {}  # kernel name -> (plan, precision)
+_LOCAL = threading.local()
+_DOUBLE_P = ctypes.POINTER(ctypes.c_double)
+
+
+class OutOfMemoryError(MemoryError):
+    pass
+
+
+class CUDARuntimeError(RuntimeError):
+    pass
+
+
+class DeviceArray(np.ndarray):
+    """A "device" array: numpy memory, CuPy's transfer methods."""
+
+    def set(self, arr: Any, stream: Any = None) -> None:
+        if type(arr) is not np.ndarray:
+            raise TypeError(f"set() takes a host numpy array, not {type(arr).__name__}")
+        if not self.flags.c_contiguous or arr.shape != self.shape or arr.dtype != self.dtype:
+            raise ValueError(f"set(): {arr.shape} {arr.dtype} into {self.shape} {self.dtype}")
+        assert stream is None or isinstance(stream, Stream)
+        np.ndarray.__setitem__(self, Ellipsis, arr)
+
+    def get(self, stream: Any = None, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            return np.array(self.view(np.ndarray))
+        if type(out) is not np.ndarray or out.shape != self.shape or out.dtype != self.dtype:
+            raise ValueError("get(out=...): out must be a host array of the same shape and dtype")
+        out[...] = self.view(np.ndarray)
+        return out
+
+
+def _device(host: np.ndarray) -> DeviceArray:
+    pool = getattr(_LOCAL, "pool", None)
+    if pool is not None:
+        pool.charge(host)
+    return host.view(DeviceArray)
+
+
+class MemoryPool:
+    def __init__(self) -> None:
+        self.limit: int | None = None
+        self.used = 0
+
+    def set_limit(self, size: int | None = None) -> None:
+        self.limit = size
+
+    def charge(self, arr: np.ndarray) -> None:
+        if self.limit is not None and self.used + arr.nbytes > self.limit:
+            raise OutOfMemoryError(f"{arr.nbytes} bytes over the pool limit {self.limit} ({self.used} used)")
+        self.used += arr.nbytes
+        weakref.finalize(arr, self._free, arr.nbytes)
+
+    def _free(self, nbytes: int) -> None:
+        self.used -= nbytes
+
+    def used_bytes(self) -> int:
+        return self.used
+
+    def malloc(self, size: int) -> None:  # only its identity matters: using_allocator(pool.malloc)
+        raise AssertionError("not called by the fake")
+
+    def free_all_blocks(self) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def using_allocator(allocator: Any) -> Iterator[None]:
+    previous = getattr(_LOCAL, "pool", None)
+    _LOCAL.pool = allocator.__self__
+    try:
+        yield
+    finally:
+        _LOCAL.pool = previous
+
+
+class Stream:
+    _count = 0
+
+    def __init__(self, non_blocking: bool = False) -> None:
+        Stream._count += 1
+        self.ptr = Stream._count
+
+    def __enter__(self) -> Stream:
+        _LOCAL.streams = [*getattr(_LOCAL, "streams", []), self]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _LOCAL.streams = _LOCAL.streams[:-1]
+
+    def synchronize(self) -> None:
+        return None
+
+    def wait_event(self, event: Event) -> None:
+        assert isinstance(event, Event) and event.recorded
+
+
+class Event:
+    def __init__(self, disable_timing: bool = False) -> None:
+        self.recorded = False
+
+    def record(self, stream: Stream) -> None:
+        assert isinstance(stream, Stream)
+        self.recorded = True
+
+    def synchronize(self) -> None:
+        assert self.recorded
+
+
+class Device:
+    def __init__(self, index: int = 0) -> None:
+        self.id = index
+
+    def use(self) -> None:
+        return None
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def get_current_stream() -> Stream:
+    streams = getattr(_LOCAL, "streams", [])
+    return streams[-1] if streams else Stream()
+
+
+class RawKernel:
+    """The generated kernel, run by the CUDA emulator with CuPy's launch convention."""
+
+    def __init__(self, source: str, name: str, options: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.source = source
+        plan, precision = PLANS.get(name) or next(iter(PLANS.values()))  # the reduce kernel: any harness has it
+        assert name == REDUCE_NAME or name in source
+        self.kernel = EmulatedKernel(plan, precision)
+
+    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        if any(not isinstance(a, DeviceArray) for a in arrays):
+            raise TypeError(f"{self.name}: a kernel argument is a host array")
+        if self.name == REDUCE_NAME:
+            partial, rows, n_out, out = args
+            assert isinstance(rows, np.int64) and isinstance(n_out, np.int32) and block == (256,)
+            assert grid == (out.shape[0],) and partial.shape[0] >= rows and out.flags.c_contiguous
+            self.kernel.lib.gl_reduce(_ptr(partial), ctypes.c_longlong(int(rows)), ctypes.c_int(int(n_out)), _ptr(out))
+            return
+        params, weights, *rest = args
+        *columns, n, log, grad, partial = rest
+        plan = self.kernel.plan
+        assert len(columns) == len(plan.columns) and isinstance(n, np.int64) and int(n) == weights.shape[0]
+        assert all(c.shape[0] == int(n) for c in columns) and partial.shape[0] >= grid[0]
+        assert isinstance(log, np.int32) and isinstance(grad, np.int32)
+        pointers = (ctypes.c_void_p * max(len(columns), 1))(*[c.ctypes.data for c in columns])
+        self.kernel.lib.gl_run(ctypes.c_uint(grid[0]), _ptr(params), _ptr(weights), pointers, ctypes.c_longlong(int(n)),
+                               ctypes.c_int(int(log)), ctypes.c_int(int(grad)), _ptr(partial))
+
+
+def _ptr(a: np.ndarray) -> Any:
+    assert a.dtype == np.float64 and a.flags.c_contiguous
+    return a.ctypes.data_as(_DOUBLE_P)
+
+
+def _wrap(fn: Any) -> Any:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        out = fn(*args, **kwargs)
+        return _device(out) if type(out) is np.ndarray else out
+
+    return wrapped
+
+
+def make_modules() -> tuple[types.ModuleType, types.ModuleType]:
+    """Fresh ``cupy`` and ``cupyx`` stand-ins."""
+    cupy = types.ModuleType("cupy")
+    for name in ("float64", "float32", "complex64", "complex128", "int64", "int32", "float_"):
+        if hasattr(np, name):
+            setattr(cupy, name, getattr(np, name))
+    cupy.__getattr__ = lambda name: _wrap(getattr(np, name)) if callable(getattr(np, name)) else getattr(np, name)
+    cupy.__file__ = __file__
+    cupy.ndarray = DeviceArray
+    cupy.is_available = lambda: True
+    cupy.asarray = lambda a, dtype=None: a if isinstance(a, DeviceArray) and dtype in (None, a.dtype) else _device(
+        np.array(np.asarray(a), dtype=dtype))
+    cupy.ascontiguousarray = lambda a, dtype=None: (
+        a if isinstance(a, DeviceArray) and a.flags.c_contiguous and dtype in (None, a.dtype)
+        else _device(np.ascontiguousarray(np.asarray(a), dtype=dtype)))
+    cupy.asnumpy = lambda a, stream=None: np.array(np.asarray(a).view(np.ndarray))
+    cupy.RawKernel = RawKernel
+    cupy.get_default_memory_pool = MemoryPool
+    runtime = types.SimpleNamespace(
+        memGetInfo=lambda: (1 << 34, 1 << 35), getDeviceCount=lambda: 1, CUDARuntimeError=CUDARuntimeError,
+        runtimeGetVersion=lambda: 13000, driverGetVersion=lambda: 13000,
+        getDeviceProperties=lambda i: {"multiProcessorCount": 1, "name": b"fake", "major": 9, "minor": 0,
+                                       "totalGlobalMem": 1 << 35})
+    cupy.cuda = types.SimpleNamespace(
+        Device=Device, Stream=Stream, Event=Event, MemoryPool=MemoryPool, using_allocator=using_allocator,
+        get_current_stream=get_current_stream, runtime=runtime,
+        memory=types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError))
+    cupyx = types.ModuleType("cupyx")
+    cupyx.empty_pinned = lambda n, dtype=np.float64: np.empty(n, dtype=dtype)
+    return cupy, cupyx

@@ -1,0 +1,124 @@
+"""The CuPy backend's own code (context resources, staged column copies, the fused-kernel engine,
+streamed chunks with their two-level on-device reduction, the pool budget) run on the CPU
+against a strict stand-in for CuPy whose kernels run in the CUDA emulator (``fakecupy.py``):
+the same NLL as the NumPy interpreter, resident or streamed.  On a GPU, the same paths run for
+real in tests/gpu and the backend-fixture tests."""
+
+import importlib
+import sys
+
+import numpy as np
+import pytest
+
+import gpu_laddu as gl
+from gpu_laddu.backends import registry
+from gpu_laddu.backends.chunking import plan_chunks
+from gpu_laddu.codegen.cuda import launch_config
+from tests.backends import fakecupy
+from tests.codegen import cuda_emulator
+from tests.codegen.models import MODELS, datasets
+
+pytestmark = pytest.mark.skipif(not cuda_emulator.available(), reason="needs g++ (C++20) to emulate CUDA on the CPU")
+MODULE = "gpu_laddu.backends.cupy_backend"
+
+
+@pytest.fixture
+def fake_cupy(monkeypatch):
+    """``cupy`` replaced by the stand-in, and the backend module imported afresh against it."""
+    saved = {name: sys.modules.get(name) for name in ("cupy", "cupyx", MODULE)}
+    cached = registry._CACHE.pop("cupy", None)
+    cupy, cupyx = fakecupy.make_modules()
+    sys.modules.update({"cupy": cupy, "cupyx": cupyx})
+    sys.modules.pop(MODULE, None)
+    module = importlib.import_module(MODULE)
+    emit = module.emit_cuda
+
+    def recording_emit(plan, precision):
+        fakecupy.PLANS[plan.name] = (plan, precision)
+        return emit(plan, precision)
+
+    monkeypatch.setattr(module, "emit_cuda", recording_emit)
+    try:
+        yield module
+    finally:
+        fakecupy.PLANS.clear()
+        registry._CACHE.pop("cupy", None)
+        if cached is not None:
+            registry._CACHE["cupy"] = cached
+        for name, mod in saved.items():
+            if mod is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = mod
+        package = sys.modules["gpu_laddu.backends"]
+        if saved[MODULE] is not None:
+            package.cupy_backend = saved[MODULE]
+        elif hasattr(package, "cupy_backend"):
+            del package.cupy_backend
+
+
+N_DATA, N_MC = 3000, 3000
+RAW = (N_DATA + N_MC) * 3 * 8  # columns x, y and the weights
+
+
+def _reference(normalization):
+    ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    model, p = MODELS["coherent"]()
+    return gl.NLL(model, *datasets(ctx, N_DATA, N_MC), normalization=normalization).value_and_gradient(p)
+
+
+def _close(a, b, tol=1e-12):
+    a, b = np.atleast_1d(a), np.atleast_1d(b)
+    assert np.max(np.abs(a - b)) <= tol * np.max(np.abs(b)), (a, b)
+
+
+@pytest.mark.parametrize("budget", [None, RAW + 100_000])  # 100 kB for two caches of 72 kB
+def test_nll_through_the_cupy_engine(fake_cupy, budget):
+    ctx = gl.ExecutionContext(device="cuda", backend="cupy", memory_budget=budget)
+    assert ctx.backend == "cupy" and isinstance(ctx.resources, fake_cupy.CupyResources)
+    data, mc = datasets(ctx, N_DATA, N_MC)
+    assert ctx.memory.used == RAW  # the columns were allocated in the context's pool
+    model, p = MODELS["coherent"]()
+    for normalization in ("events", "auto"):
+        nll = gl.NLL(model, data, mc, normalization=normalization)
+        assert nll.data_evaluator.chunk_plan.streamed == nll.mc_evaluator.chunk_plan.streamed == (budget is not None)
+        if budget is not None:
+            assert nll.data_evaluator.chunk_plan.n_chunks >= 3 and nll.mc_evaluator.chunk_plan.n_chunks >= 3
+            assert all(len(pair) == 2 for pair in nll.data_evaluator.cache.buffers.values())
+        value, grad = nll.value_and_gradient(p)
+        want_value, want_grad = _reference(normalization)
+        _close(value, want_value)
+        _close(grad, want_grad)
+        assert ctx.memory.used <= ctx.memory.limit
+        if budget is None:  # whole-dataset outputs need room the tight budget does not leave
+            values = nll.data_evaluator.evaluate(p)
+            assert isinstance(values, fakecupy.DeviceArray) and values.shape == (N_DATA,)
+        del nll  # frees its share of the budget for the next one
+    assert {k[0] for k in ctx.kernel_cache} == {"cuda"} and len(ctx.kernel_cache) == 2  # fused + reduce
+    ctx.close()
+
+
+@pytest.mark.parametrize("n", [100, 600_000, 2_500_001])  # a plain copy; one staging piece; several
+def test_columns_reach_the_device_in_one_copy(fake_cupy, n):
+    ctx = gl.ExecutionContext(device="cuda", backend="cupy")
+    host = np.random.default_rng(n).normal(size=n)
+    dev = ctx.asarray(host)
+    assert isinstance(dev, fakecupy.DeviceArray) and np.array_equal(ctx.to_numpy(dev), host)
+    assert ctx.memory.used >= host.nbytes
+    ctx.close()
+
+
+def test_the_pool_enforces_the_budget(fake_cupy):
+    ctx = gl.ExecutionContext(device="cuda", backend="cupy", memory_budget=100_000)
+    ctx.asarray(np.ones(1000))
+    with pytest.raises(fakecupy.OutOfMemoryError):
+        ctx.asarray(np.ones(20_000))
+    ctx.close()
+
+
+@pytest.mark.parametrize("sm_count", [1, 132])
+def test_the_partial_buffer_of_a_full_chunk_fits_every_chunk(sm_count):
+    plan = plan_chunks(1_000_003, 80, 3_000_000)
+    rows, _ = launch_config(plan.chunk_events, sm_count)
+    assert plan.streamed
+    assert all(0 < launch_config(hi - lo, sm_count)[0] <= rows for lo, hi in plan.bounds())

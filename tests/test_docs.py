@@ -77,14 +77,14 @@ def extract_blocks(text: str, page: str = "<page>") -> list[Block]:
 
 
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if "_griffe" not in p.parts) + [ROOT / "README.md"]
+    return sorted(p for p in DOCS.rglob("*.md") if "_griffe" not in p.parts)
 
 
 def _python_blocks(path: Path) -> list[Block]:
     return [b for b in extract_blocks(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))) if b.is_python]
 
 
-PAGES_WITH_CODE = [p for p in _pages() if _python_blocks(p)]
+PAGES_WITH_CODE = [p for p in [*_pages(), ROOT / "README.md"] if _python_blocks(p)]
 
 
 @pytest.fixture

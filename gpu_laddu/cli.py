@@ -62,7 +62,7 @@ def system_info() -> dict[str, Any]:
         from mpi4py import MPI
 
         info["mpi"] = {"library": MPI.Get_library_version().splitlines()[0].strip(), "mpi4py": True}
-    except ImportError:
+    except (ImportError, RuntimeError):  # mpi4py without an MPI library raises RuntimeError
         info["mpi"] = None
     return info
 

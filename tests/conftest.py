@@ -20,7 +20,7 @@ def pytest_ignore_collect(collection_path, config):  # type: ignore[no-untyped-d
     return None
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[pytest.param(b, marks=pytest.mark.gpu) if b == "cupy" else b for b in BACKENDS])
 def backend(request: pytest.FixtureRequest) -> str:
     """Each backend name; cupy is skipped with a reason when no GPU is present."""
     name = request.param

@@ -76,6 +76,10 @@ def _check_count(value: int | None, what: str, minimum: int) -> None:
         raise FitError(f"{what} must be an integer >= {minimum}, not {value!r}")
 
 
+MIGRAD_RETRIES = 3
+"""Extra Migrad runs from the last point while the minimum is invalid (and calls remain)."""
+
+
 def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float | None) -> _Outcome:
     from iminuit import Minuit
 
@@ -98,6 +102,10 @@ def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float 
     if tol is not None:
         m.tol = tol
     m.migrad(ncall=max_calls)
+    for _ in range(MIGRAD_RETRIES):  # iminuit's advice: an invalid minimum often becomes valid on a rerun
+        if m.fmin is None or m.fmin.is_valid or m.fmin.has_reached_call_limit:
+            break
+        m.migrad(ncall=max_calls)
     call_limit = m.fmin is not None and m.fmin.has_reached_call_limit  # Hesse resets this flag
     m.hesse()
     fmin = m.fmin

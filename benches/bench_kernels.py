@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import gpu_laddu as gl  # noqa: E402
+from benches.common import best_of, copy_bandwidth  # noqa: E402
 from gpu_laddu.ir.expr import Expression  # noqa: E402
 from gpu_laddu.ir.nodes import column  # noqa: E402
 
@@ -123,32 +124,6 @@ WORKLOADS: dict[str, tuple[Callable[[], tuple[gl.Model, np.ndarray]],
 }
 
 
-def per_call(*fns: Callable[[], Any], min_time: float = 1.0, min_calls: int = 5) -> list[float]:
-    """Fastest seconds per call of each function, called in turn (so that all see the same load).
-
-    The minimum, not the mean: on a shared machine other processes only ever add time.
-    """
-    for fn in fns:
-        fn()
-    best = [float("inf")] * len(fns)
-    start, calls = time.perf_counter(), 0
-    while calls < min_calls or (time.perf_counter() - start < min_time and calls < 200):
-        for k, fn in enumerate(fns):
-            t = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - t)
-        calls += 1
-    return best
-
-
-def copy_bandwidth(nbytes: int = 1 << 28) -> float:
-    """Memory traffic of a large numpy copy (read + write bytes per second, one core)."""
-    src = np.ones(nbytes // 8)
-    dst = np.empty_like(src)
-    (t,) = per_call(lambda: np.copyto(dst, src), min_time=0.5)
-    return 2.0 * src.nbytes / t
-
-
 SUBPROCESS = """
 import sys, time
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
@@ -181,7 +156,7 @@ def run(workload: str, n_data: int, quick: bool) -> dict[str, Any]:
     ctx_np = gl.ExecutionContext(device="cpu", backend="numpy", threads=threads)
     data, mc = datasets(ctx_np, n_data, n_mc)
     nll_np = gl.NLL(model, data, mc, normalization="events")
-    (out["numpy_s"],) = per_call(lambda: nll_np.value_and_gradient(p))
+    (out["numpy_s"],) = best_of(lambda: nll_np.value_and_gradient(p), min_calls=5)
     reference = nll_np.value_and_gradient(p)
 
     ctx_nb = gl.ExecutionContext(device="cpu", backend="numba", threads=threads)
@@ -190,7 +165,7 @@ def run(workload: str, n_data: int, quick: bool) -> dict[str, Any]:
     t = time.perf_counter()
     nll_nb.value_and_gradient(p)
     first = time.perf_counter() - t
-    (out["numba_s"],) = per_call(lambda: nll_nb.value_and_gradient(p))
+    (out["numba_s"],) = best_of(lambda: nll_nb.value_and_gradient(p), min_calls=5)
     out["numba_first_call_s"] = first
     out["numba_compile_s"] = first - out["numba_s"]
     value, grad = nll_nb.value_and_gradient(p)
@@ -221,8 +196,9 @@ def run(workload: str, n_data: int, quick: bool) -> dict[str, Any]:
     t = time.perf_counter()
     integrals10.value_and_gradient(p)  # the first call computes the integrals
     out["integrals_10x_first_call_s"] = time.perf_counter() - t
-    out["integrals_1x_s"], out["integrals_10x_s"] = per_call(lambda: integrals.value_and_gradient(p),
-                                                             lambda: integrals10.value_and_gradient(p), min_time=2.0)
+    out["integrals_1x_s"], out["integrals_10x_s"] = best_of(lambda: integrals.value_and_gradient(p),
+                                                            lambda: integrals10.value_and_gradient(p), min_time=2.0,
+                                                            min_calls=5)
     out["integrals_ratio_10x_over_1x"] = out["integrals_10x_s"] / out["integrals_1x_s"]
 
     bandwidth = copy_bandwidth()

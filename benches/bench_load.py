@@ -29,8 +29,6 @@ Prints a markdown table and writes ``bench_load.json`` and ``bench_load.md`` int
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import resource
 import subprocess
 import sys
@@ -40,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benches.common import cpu_model, emit_json, machine_info, md_table, run_json_child, write_results  # noqa: E402
 
 P4S = {"beam": 0.0, "kshort1": 0.497611, "kshort2": 0.497611, "proton": 0.938272}
 SCALARS = ("pol_magnitude", "pol_angle")
@@ -98,9 +98,7 @@ def measure(path: Path, repeat: int) -> dict[str, dict[str, object]]:
     runs: dict[str, list[dict[str, float]]] = {"pyarrow": [], "gpu_laddu": []}
     for _ in range(repeat):
         for method, results in runs.items():
-            out = subprocess.run([sys.executable, __file__, "--child", method, str(path)], capture_output=True,
-                                 text=True, check=True)
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            results.append(run_json_child([__file__, "--child", method, str(path)], timeout=600))
     return {
         method: {"wall_s": min(r["wall_s"] for r in results),
                  "peak_rss_bytes": min(r["peak_rss_bytes"] for r in results),
@@ -118,7 +116,7 @@ def main() -> None:
     parser.add_argument("--write", nargs=3, metavar=("PATH", "EVENTS", "GROUP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(*args.child)))
+        emit_json(child(*args.child))
         return
     if args.write:
         write_events(Path(args.write[0]), int(args.write[1]), int(args.write[2]) or None)
@@ -142,26 +140,19 @@ def main() -> None:
                 "pyarrow_rss_ratio": ref["peak_rss_bytes"] / raw,
             })
     header = (f"events: {args.events:,} ({N_COLUMNS} float64 columns, raw {raw / 2**20:.1f} MiB); "
-              f"best of {args.repeat} fresh processes; {platform.processor() or platform.machine()}, "
+              f"best of {args.repeat} fresh processes; {cpu_model()}, "
               "peak RSS = ru_maxrss after the load minus ru_maxrss after the imports and a one-event warm-up read")
-    lines = [header, "",
-             "| file | pyarrow read_table | gl.read_parquet | time ratio (goal ≤ 1.3) "
-             "| gl peak RSS / raw (goal ≤ 2) | pyarrow peak RSS / raw |",
-             "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {r['file']} | {r['pyarrow']['wall_s'] * 1e3:.1f} ms "
-            f"| {r['gpu_laddu']['wall_s'] * 1e3:.1f} ms "
-            f"| {r['time_ratio']:.2f}x {'✓' if r['time_ratio'] <= TIME_GOAL else '✗'} "
-            f"| {r['rss_ratio']:.2f}x {'✓' if r['rss_ratio'] <= RSS_GOAL else '✗'} | {r['pyarrow_rss_ratio']:.2f}x |"
-        )
+    rows_md = [[r["file"], f"{r['pyarrow']['wall_s'] * 1e3:.1f} ms", f"{r['gpu_laddu']['wall_s'] * 1e3:.1f} ms",
+                f"{r['time_ratio']:.2f}x {'✓' if r['time_ratio'] <= TIME_GOAL else '✗'}",
+                f"{r['rss_ratio']:.2f}x {'✓' if r['rss_ratio'] <= RSS_GOAL else '✗'}", f"{r['pyarrow_rss_ratio']:.2f}x"]
+               for r in rows]
+    lines = [header, "", md_table(["file", "pyarrow read_table", "gl.read_parquet", "time ratio (goal ≤ 1.3)",
+                                   "gl peak RSS / raw (goal ≤ 2)", "pyarrow peak RSS / raw"], rows_md)]
     table = "\n".join(lines)
     print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench_load.md").write_text(table + "\n")
-    (args.out / "bench_load.json").write_text(json.dumps(
-        {"benchmark": "load", "events": args.events, "repeat": args.repeat, "goals": {"time_ratio": TIME_GOAL,
-         "rss_ratio": RSS_GOAL}, "python": sys.version, "results": rows}, indent=2) + "\n")
+    write_results(args.out, "bench_load", {
+        "benchmark": "load", "machine": machine_info(), "events": args.events, "repeat": args.repeat,
+        "goals": {"time_ratio": TIME_GOAL, "rss_ratio": RSS_GOAL}, "results": rows}, table)
 
 
 if __name__ == "__main__":

@@ -148,36 +148,12 @@ def _skip_fit(n_calls: int, per_call: float, budget: float) -> str | None:
     return f"{FIT_MARGIN} × ~{n_calls} calls × {fmt_time(per_call)} ≈ {estimate:.0f} s > {budget:.0f} s budget"
 
 
-def copy_read_only_weights() -> None:
-    """Work around a gpu_laddu bug: let the Numba engine accept read-only weights.
-
-    The fused Numba kernels are compiled for writable ``float64[::1]`` arrays, but
-    ``gl.read_parquet`` hands out the weight column zero-copy from Arrow (read-only), so the
-    first call on a weighted Parquet file fails with "No matching definition".  This copies
-    read-only weights (8 bytes per event) in ``NumbaEngine.__init__``, which is what the fix in
-    ``cpu_fallback/numba_engine.py`` should do; delete this shim once it does.
-    """
-    import numpy as np
-
-    from cpu_fallback.numba_engine import NumbaEngine
-
-    init = NumbaEngine.__init__
-
-    def patched(self: Any, ctx: Any, cache: Any, weights: Any, parameters: Any) -> None:
-        w = np.asarray(weights)
-        init(self, ctx, cache, w if w.flags.writeable else w.copy(), parameters)
-
-    NumbaEngine.__init__ = patched  # type: ignore[method-assign]
-
-
 def child_gpu_laddu(spec: dict[str, Any]) -> dict[str, Any]:
     """Load, precompute, per-call timings, fit and peak memory of one gpu_laddu backend."""
     import pyarrow.parquet as pq
 
     import gpu_laddu as gl
 
-    if spec["backend"] == "numba":
-        copy_read_only_weights()
     cm = canonical(spec["model"])
     p = [cm.start[name] for name in cm.model.parameters]
     d_path, m_path = spec["data_path"], spec["mc_path"]

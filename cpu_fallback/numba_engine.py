@@ -153,7 +153,8 @@ class NumbaEngine:
     def __init__(self, ctx: Any, cache: Mapping[Any, Any], weights: Any, parameters: Sequence[str]) -> None:
         self.ctx = ctx
         self.cache = cache
-        self.weights = np.ascontiguousarray(weights, dtype=np.float64)
+        # writable: the compiled kernels take mutable arrays, and zero-copy Parquet columns are read-only
+        self.weights = np.require(weights, np.float64, ["C", "W"])
         self.parameters = tuple(parameters)
         self._bound: dict[str, _Bound] = {}
 

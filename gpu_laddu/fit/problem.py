@@ -186,42 +186,58 @@ def resolve_problem(likelihood: LikelihoodLike, initial: ParamInput | None = Non
 
 
 class Objective:
-    """The likelihood as a minimiser sees it: counted, with the last point cached.
+    """The likelihood as a minimiser sees it: counted, with the last points cached.
 
-    ``value`` and ``gradient`` at the same point cost one ``value_and_gradient`` call (Migrad
-    asks for them separately); a :class:`LikelihoodError` is cached and re-raised likewise.
-    ``calls`` counts likelihood evaluations; ``on_call(value)`` is told of each success.
+    ``value`` alone evaluates only the value (Migrad's line searches ask for many values and
+    few gradients; a value costs a fraction of value + gradient); ``gradient`` or
+    ``value_and_gradient`` evaluate both, and a value asked for at that point again is free.
+    A :class:`LikelihoodError` is cached and re-raised likewise.  ``calls`` counts likelihood
+    evaluations; ``on_call(value)`` is told of each success.
     """
 
     def __init__(self, likelihood: LikelihoodLike, on_call: Callable[[float], None] | None = None) -> None:
         self.likelihood = likelihood
         self.calls = 0
         self._on_call = on_call
-        self._key: bytes | None = None
-        self._cached: tuple[float, np.ndarray] | LikelihoodError = LikelihoodError("nothing evaluated yet")
+        self._full_key: bytes | None = None
+        self._full: tuple[float, np.ndarray] | LikelihoodError = LikelihoodError("nothing evaluated yet")
+        self._value_key: bytes | None = None
+        self._value: float | LikelihoodError = LikelihoodError("nothing evaluated yet")
+
+    def _evaluate(self, compute: Callable[[], Any]) -> Any:
+        self.calls += 1
+        try:
+            result = compute()
+        except LikelihoodError as exc:
+            return exc
+        value = float(result[0] if isinstance(result, tuple) else result)
+        if self._on_call is not None:
+            self._on_call(value)
+        return (value, np.asarray(result[1], dtype=np.float64)) if isinstance(result, tuple) else value
 
     def value_and_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Value and gradient at ``x``; raises :class:`LikelihoodError` where undefined."""
         x = np.ascontiguousarray(x, dtype=np.float64)
         key = x.tobytes()
-        if key != self._key:
-            self.calls += 1
-            self._key = key
-            try:
-                value, grad = self.likelihood.value_and_gradient(x)
-            except LikelihoodError as exc:
-                self._cached = exc
-            else:
-                self._cached = (float(value), np.asarray(grad, dtype=np.float64))
-                if self._on_call is not None:
-                    self._on_call(self._cached[0])
-        if isinstance(self._cached, LikelihoodError):
-            raise self._cached
-        return self._cached
+        if key != self._full_key:
+            self._full_key = key
+            self._full = self._evaluate(lambda: self.likelihood.value_and_gradient(x))
+        if isinstance(self._full, LikelihoodError):
+            raise self._full
+        return self._full
 
     def value(self, x: np.ndarray) -> float:
-        """Value at ``x``."""
-        return self.value_and_gradient(x)[0]
+        """Value at ``x`` (no gradient is computed unless it already was at ``x``)."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        key = x.tobytes()
+        if key == self._full_key:
+            return self.value_and_gradient(x)[0]
+        if key != self._value_key:
+            self._value_key = key
+            self._value = self._evaluate(lambda: self.likelihood.value(x))
+        if isinstance(self._value, LikelihoodError):
+            raise self._value
+        return self._value
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """Gradient at ``x``."""

@@ -74,3 +74,26 @@ def test_new_process_loads_from_disk(tmp_path):
     assert runs[1]["compiled"] == 0 and runs[1]["loaded_from_disk"] == 1
     assert runs[0]["value"] == runs[1]["value"]
     assert np.isfinite(runs[0]["value"])
+
+
+def test_numba_engine_accepts_read_only_weights(tmp_path):
+    """Zero-copy Parquet columns are read-only; the fused kernels must still run on them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import gpu_laddu as gl
+    from gpu_laddu.canonical import bw_zlm_model
+
+    ctx = gl.ExecutionContext(device="cpu", backend="numba")
+    ds = gl.generate_kskp(500, seed=2, ctx=ctx)
+    cols = {k: np.asarray(v) for k, v in ds.columns().items()}
+    cols["weight"] = np.random.default_rng(1).uniform(0.5, 1.5, ds.n_events)
+    pq.write_table(pa.table(cols), tmp_path / "w.parquet")
+    data = gl.read_parquet(tmp_path / "w.parquet", ctx=ctx)
+    assert not np.asarray(data.weights).flags.writeable
+    cm = bw_zlm_model()
+    got = gl.NLL(cm.model, data, data).value(cm.start)
+    ref_ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    ref = gl.NLL(cm.model, data.to(ref_ctx), data.to(ref_ctx)).value(cm.start)
+    assert abs(got - ref) <= 1e-12 * abs(ref)

@@ -171,6 +171,19 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(suite_args: Sequence[str]) -> int:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benches" / "suite.py").exists():
+        print("gpu-laddu bench runs the suite in benches/ and needs a source checkout", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    from benches.suite import main as bench_main
+
+    return int(bench_main(list(suite_args)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``gpu-laddu``."""
     parser = argparse.ArgumentParser(prog="gpu-laddu", description="GPU-first amplitude analysis")
@@ -187,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=".", help="folder for demo_projection.png")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
+    bench = sub.add_parser("bench", help="benchmark suite against laddu 0.28.1 (see `gpu-laddu bench -- --help`)",
+                           description="Runs benches/suite.py; arguments after the command go to the suite.")
+    bench.add_argument("suite_args", nargs=argparse.REMAINDER, help="e.g. --quick, --sizes 10000, --no-laddu")
     convert = sub.add_parser("convert", help="convert an AmpTools ROOT tree to a laddu-layout Parquet file")
     convert.add_argument("input", help="AmpTools ROOT file")
     convert.add_argument("output", help="Parquet file to write")
@@ -201,8 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gpu-laddu`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # everything after `bench` belongs to the suite's own parser
+        return _bench([a for a in argv[1:] if a != "--"])
+    args = build_parser().parse_args(argv)
     return int(args.func(args))
 
 

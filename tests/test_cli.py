@@ -51,3 +51,12 @@ def test_convert_amptools_to_parquet(tmp_path):
     np.testing.assert_allclose(ds.scalar("pol_magnitude"), 0.4)
     with pytest.raises(gl.DataError):
         main(["convert", str(tmp_path / "missing.root"), str(out)])
+
+
+def test_bench_forwards_to_the_suite(monkeypatch):
+    import benches.suite as suite
+
+    seen = {}
+    monkeypatch.setattr(suite, "main", lambda argv: seen.setdefault("argv", argv) and 0)
+    assert main(["bench", "--quick", "--no-laddu"]) == 0
+    assert seen["argv"] == ["--quick", "--no-laddu"]

@@ -154,3 +154,16 @@ def test_griffe_extension_fences_bare_doctests() -> None:
     assert fence(examples) == examples  # numpydoc handles Examples sections itself
     fenced = "Text.\n\n```python\n>>> x\n```"
     assert fence(fenced) == fenced
+
+
+def test_every_public_name_is_documented() -> None:
+    """Each name of ``gpu_laddu.__all__`` has a docstring and is named somewhere in the docs."""
+    import gpu_laddu as gl
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in _pages())
+    rendered = set(re.findall(r"^::: ([\w.]+)", text, re.M))  # modules whose API pages mkdocstrings renders
+    names = [n for n in gl.__all__ if not n.startswith("__")]
+    missing_doc = [n for n in names if not (getattr(gl, n).__doc__ or "").strip()]
+    unmentioned = [n for n in names if n not in text and getattr(getattr(gl, n), "__module__", "") not in rendered]
+    assert not missing_doc, f"public names without a docstring: {missing_doc}"
+    assert not unmentioned, f"public names the documentation never mentions: {unmentioned}"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gpu_laddu.errors import LikelihoodError, ModelError
+from gpu_laddu.errors import DataError, LikelihoodError, ModelError
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 from gpu_laddu.likelihood.params import resolve_parameters
@@ -54,6 +54,9 @@ class _LikelihoodTerm(FitMethods):
 
     def __init__(self, model: Model, data: Dataset, accmc: Dataset, *, normalization: str = "auto") -> None:
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
+        for what, ds in (("data", data), ("accepted-MC", accmc)):
+            if ds.n_events_global == 0:
+                raise DataError(f"the {what} set is empty (no events on any rank)")
         if normalization not in ("auto", "events"):
             raise ModelError(f"normalization must be 'auto' or 'events', not {normalization!r}")
         self.ctx = data.ctx

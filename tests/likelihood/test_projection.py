@@ -82,3 +82,10 @@ def test_bootstrap_replica_reweights_data_only(samples):
     assert replica.value(cm.start) == pytest.approx(direct.value(cm.start), rel=1e-12)
     np.testing.assert_allclose(replica.gradient(cm.start), direct.gradient(cm.start), rtol=1e-10)
     assert nll.value(cm.start) != pytest.approx(replica.value(cm.start))
+
+
+def test_empty_accepted_mc_is_rejected(samples):
+    ctx, data, mc, _ = samples
+    empty = mc.select(np.zeros(mc.n_events, dtype=bool))
+    with pytest.raises(gl.DataError, match="accepted-MC set is empty"):
+        gl.NLL(bw_zlm_model().model, data, empty)

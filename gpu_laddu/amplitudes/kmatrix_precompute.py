@@ -47,16 +47,15 @@ Array = Any
 def _system(family: KMatrixFamily, s: Array, xp: ModuleType) -> tuple[Array, Array]:
     """M = Π·I + K̂·C, shape (..., n_ch, n_ch), and G_jα = B_jα g_jα Π_α, shape (..., n_ch, n_poles)."""
     pole_sq = np.asarray(family.pole_masses) ** 2
+    if family.l == 0:
+        return _system_s_wave(family, s, xp, pole_sq)
     # Barrier denominators at the poles are event-independent: evaluate them once on the host.
     q2_poles = np.stack([breakup_momentum_squared(pole_sq, m1, m2, xp=np) for m1, m2 in family.channel_masses])
     f_poles = xp.asarray(blatt_weisskopf(q2_poles, family.l, xp=np))
     q2 = xp.stack([breakup_momentum_squared(s, m1, m2, xp=xp) for m1, m2 in family.channel_masses], axis=-1)
     barriers = blatt_weisskopf(q2, family.l, xp=xp)[..., :, None] / f_poles
 
-    d = xp.asarray(pole_sq) - s[..., None]
-    n_poles = family.n_poles
-    pi_all = xp.prod(d, axis=-1)
-    pi_each = xp.stack([xp.prod(d[..., [b for b in range(n_poles) if b != a]], axis=-1) for a in range(n_poles)], -1)
+    pi_all, pi_each = _pole_products(s, pole_sq, xp)
 
     bg = barriers * xp.asarray(family.couplings)
     g_matrix = bg * pi_each[..., None, :]
@@ -69,6 +68,35 @@ def _system(family: KMatrixFamily, s: Array, xp: ModuleType) -> tuple[Array, Arr
     cm = xp.stack([chew_mandelstam(s, m1, m2, xp=xp) for m1, m2 in family.channel_masses], axis=-1)
     system = k_hat * cm[..., None, :] + pi_all[..., None, None] * xp.eye(family.n_channels)
     return system, g_matrix
+
+
+def _pole_products(s: Array, pole_sq: np.ndarray, xp: ModuleType) -> tuple[Array, Array]:
+    """Π = ∏_α(m_α² − s) and Π_α = ∏_{β≠α}(m_β² − s), shapes (...,) and (..., n_poles)."""
+    d = xp.asarray(pole_sq) - s[..., None]
+    n_poles = len(pole_sq)
+    pi_all = xp.prod(d, axis=-1)
+    pi_each = xp.stack([xp.prod(d[..., [b for b in range(n_poles) if b != a]], axis=-1) for a in range(n_poles)], -1)
+    return pi_all, pi_each
+
+
+def _system_s_wave(family: KMatrixFamily, s: Array, xp: ModuleType, pole_sq: np.ndarray) -> tuple[Array, Array]:
+    """:func:`_system` for l = 0, where every barrier factor is 1.
+
+    K̂_ij = Σ_α g_iα g_jα Π_α + n_poles·c_ij·Π is then one real matrix product of the per-event Π_α
+    with a constant (n_poles, n_ch²) table, instead of batched complex outer products.
+    """
+    n_ch, n_poles = family.n_channels, family.n_poles
+    g = np.asarray(family.couplings, dtype=np.float64)
+    table = xp.asarray(np.einsum("ia,ja->aij", g, g).reshape(n_poles, n_ch * n_ch))
+    pi_all, pi_each = _pole_products(s, pole_sq, xp)
+    k_hat = (pi_each.reshape(-1, n_poles) @ table).reshape(*s.shape, n_ch, n_ch)
+    k_hat = k_hat + xp.asarray(n_poles * np.asarray(family.background)) * pi_all[..., None, None]
+    if family.adler_zero is not None:
+        s0, s_norm = family.adler_zero
+        k_hat = k_hat * ((s - s0) / s_norm)[..., None, None]
+    cm = xp.stack([chew_mandelstam(s, m1, m2, xp=xp) for m1, m2 in family.channel_masses], axis=-1)
+    system = k_hat * cm[..., None, :] + pi_all[..., None, None] * xp.eye(n_ch)
+    return system, xp.asarray(g) * pi_each[..., None, :]
 
 
 def kmatrix_basis(family: KMatrixFamily, channel: int | str, s: Array, *, xp: ModuleType | None = None) -> Array:

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,12 +28,12 @@ if TYPE_CHECKING:
 Initial = Sequence[float] | Mapping[str, float] | np.ndarray | None
 
 
-class FitMethods:
+class FitMethods(ABC):
     """Mixin: fitting, sampling and bootstrapping for an object with ``value_and_gradient``."""
 
+    @abstractmethod
     def bootstrap_replica(self, seed: int) -> Any:
         """The same likelihood on a Poisson-bootstrap replica of its data."""
-        raise NotImplementedError
 
     def fit(self, initial: Initial = None, method: str = "migrad", **kwargs: Any) -> FitResult:
         """Minimise (see :func:`gpu_laddu.fit.fit` for ``max_calls``, ``tol``, ``n_restarts``, ``seed``, ...)."""

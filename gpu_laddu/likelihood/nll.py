@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import copy
+from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -124,8 +125,9 @@ class _LikelihoodTerm(FitMethods):
             )
         return self._combine(data_sums, mc_sums, values)
 
+    @abstractmethod
     def _combine(self, data: np.ndarray, mc: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
-        raise NotImplementedError
+        """Value and gradient from the global data sums and accepted-MC sums."""
 
     # -- public -----------------------------------------------------------------------------
     def value(self, p: ParamVector) -> float:

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -114,7 +115,7 @@ def _p4(dataset: Dataset, names: tuple[str, ...]) -> Vec4:
     return sum4([dataset.p4(n) for n in names])
 
 
-class _Structural:
+class _Structural(ABC):
     """Immutable, compared and hashed by :attr:`key`; knows the columns it reads."""
 
     __slots__ = ()
@@ -142,9 +143,9 @@ class _Structural:
         args = ", ".join(f"{f}={getattr(self, '_' + f)!r}" for f in self._fields)
         return f"{type(self).__name__}({args})"
 
+    @abstractmethod
     def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
         """The (four-vector names, scalar names) this reads from a dataset."""
-        raise NotImplementedError
 
     def check_columns(self, dataset: Dataset) -> None:
         """Raise :class:`~gpu_laddu.errors.DataError` naming a column ``dataset`` lacks."""
@@ -171,8 +172,9 @@ class Variable(_Structural):
         self.check_columns(dataset)
         return self._compute(dataset.ctx.xp, dataset)
 
+    @abstractmethod
     def _compute(self, xp: Any, dataset: Dataset) -> Any:
-        raise NotImplementedError
+        """The values, once :meth:`value` has checked the columns."""
 
 
 class Mass(Variable):

@@ -123,11 +123,6 @@ class Node:
         return (_rebuild, (self.op, self.inputs, self.attrs, self.dtype))
 
     @property
-    def is_const(self) -> bool:
-        """True for a constant leaf."""
-        return self.op == "const"
-
-    @property
     def value(self) -> complex | float:
         """The value of a constant leaf."""
         if self.op != "const":

@@ -51,8 +51,6 @@ ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
-    extended = False
-
     def __init__(self, model: Model, data: Dataset, accmc: Dataset, *, normalization: str = "auto") -> None:
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
         for what, ds in (("data", data), ("accepted-MC", accmc)):
@@ -67,7 +65,6 @@ class _LikelihoodTerm(FitMethods):
         self.parameters: tuple[str, ...] = self.data_evaluator.parameters
         self.n_data = data.sum_weights
         self._data_start = data.global_start
-        self.n_mc_events = accmc.n_events_global
         self._integrals = NormalizationIntegrals(self.mc_evaluator) if normalization == "auto" else None
 
     # -- activation (forwarded to data and MC) ---------------------------------------------
@@ -223,8 +220,6 @@ class NLL(_LikelihoodTerm):
 
 class ExtendedNLL(_LikelihoodTerm):
     """The extended NLL, 2·[Σ_acc w·I − Σ_data w·ln I] (MC weights in expected-event units)."""
-
-    extended = True
 
     def _combine(self, data: np.ndarray, mc: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:
         return float(2.0 * (mc[0] - data[0])), 2.0 * (mc[1:] - data[1:])

@@ -95,26 +95,6 @@ def unit3(xp: Any, v: Vec3) -> Vec3:
     return scale3(v, 1.0 / mag3(xp, v))
 
 
-def costheta3(xp: Any, v: Vec3) -> Any:
-    """Cosine of the polar angle of ``v`` with respect to +z: ``v_z / |v|``.
-
-    >>> import numpy as np
-    >>> float(costheta3(np, (0.0, 3.0, 4.0)))
-    0.8
-    """
-    return v[2] / mag3(xp, v)
-
-
-def phi3(xp: Any, v: Vec3) -> Any:
-    """Azimuthal angle of ``v`` about +z: ``atan2(v_y, v_x)`` in (-π, π].
-
-    >>> import numpy as np
-    >>> float(phi3(np, (0.0, 1.0, 5.0)))  # doctest: +ELLIPSIS
-    1.5707963...
-    """
-    return xp.arctan2(v[1], v[0])
-
-
 # -- four-vectors ---------------------------------------------------------------------------
 def add4(a: Vec4, b: Vec4) -> Vec4:
     """Component-wise sum ``a + b``.

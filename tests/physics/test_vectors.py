@@ -41,11 +41,6 @@ def test_three_vector_algebra():
     np.testing.assert_allclose(np.column_stack(v.sub3(_cols(a), _cols(b))), a - b)
     np.testing.assert_allclose(np.column_stack(v.scale3(_cols(a), 2.5)), 2.5 * a)
     np.testing.assert_allclose(np.column_stack(v.neg3(_cols(a))), -a)
-    theta = np.arccos(a[:, 2] / np.linalg.norm(a, axis=1))
-    np.testing.assert_allclose(v.costheta3(np, _cols(a)), np.cos(theta), atol=1e-14)
-    phi = v.phi3(np, _cols(a))
-    np.testing.assert_allclose(np.cos(phi) * np.hypot(a[:, 0], a[:, 1]), a[:, 0], atol=1e-13)
-    np.testing.assert_allclose(np.sin(phi) * np.hypot(a[:, 0], a[:, 1]), a[:, 1], atol=1e-13)
 
 
 def test_four_vector_sums_and_invariants():

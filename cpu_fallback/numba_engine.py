@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from cpu_fallback.numba_codegen import CHUNK, emit_numba
+from gpu_laddu.codegen.chain import Chain, chain_rule, finish_sums
 from gpu_laddu.codegen.plan import KernelPlan, make_plan
 from gpu_laddu.ir.nodes import Node, graph_fingerprint
 
@@ -131,6 +132,7 @@ def get_kernel(plan: KernelPlan, precision: str) -> Any:
 @dataclass
 class _Bound:
     kernel: Any
+    chain: Chain
     columns: tuple[Any, ...]
     partial: np.ndarray
 
@@ -162,18 +164,18 @@ class NumbaEngine:
         fingerprint = graph_fingerprint(graph)
         bound = self._bound.get(fingerprint)
         if bound is None:
-            plan = make_plan(graph, self.parameters)
+            plan = make_plan(graph[0], self.parameters)
             kernel = get_kernel(plan, self.ctx.precision)
             columns = tuple(np.ascontiguousarray(self.cache[c.attrs[0].key]) for c in plan.columns)
             n_chunks = -(-int(self.weights.shape[0]) // CHUNK)
-            bound = _Bound(kernel, columns, np.zeros((n_chunks, plan.n_out)))
+            bound = _Bound(kernel, chain_rule(plan), columns, np.zeros((n_chunks, plan.n_out)))
             self._bound[fingerprint] = bound
         return bound
 
     def sums(self, graph: list[Node], values: np.ndarray, log: bool, with_gradient: bool) -> np.ndarray:
         """Local ``[Σ w·f(I), Σ w·g(∂I) per parameter..., n_bad]`` (see :func:`emit_numba`)."""
         bound = self._bind(graph)
+        values = np.ascontiguousarray(values, dtype=np.float64)
         with self.ctx.thread_scope():
-            bound.kernel(np.ascontiguousarray(values, dtype=np.float64), self.weights, *bound.columns,
-                         int(log), int(with_gradient), bound.partial)
-        return bound.partial.sum(axis=0)
+            bound.kernel(values, self.weights, *bound.columns, int(log), int(with_gradient), bound.partial)
+        return finish_sums(bound.chain, values, bound.partial.sum(axis=0), with_gradient)

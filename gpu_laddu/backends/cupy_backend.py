@@ -33,6 +33,7 @@ import numpy as np
 
 from gpu_laddu.backends.chunking import MemoryBudget, StreamedCache, resolve_budget
 from gpu_laddu.backends.streams import staged_copy, stream_chunks
+from gpu_laddu.codegen.chain import Chain, chain_rule, finish_sums
 from gpu_laddu.codegen.cuda import (
     NVRTC_OPTIONS,
     REDUCE_NAME,
@@ -199,6 +200,7 @@ def nvrtc_compile(source: str, arch: str = "compute_90", name: str = "kernel.cu"
 @dataclass
 class _Bound:
     kernel: Any
+    chain: Chain
     keys: tuple[Any, ...]
     columns: tuple[Any, ...]  # resident: the device columns; streamed: empty
     partial: Any
@@ -243,7 +245,7 @@ class CupyEngine:
         fingerprint = graph_fingerprint(graph)
         bound = self._bound.get(fingerprint)
         if bound is None:
-            plan = make_plan(graph, self.parameters)
+            plan = make_plan(graph[0], self.parameters)
             precision = self.ctx.precision
             kernel = self._kernel(cache_key(self.ctx.device_id, plan, precision), emit_cuda(plan, precision), plan.name)
             keys = tuple(c.attrs[0].key for c in plan.columns)
@@ -256,8 +258,8 @@ class CupyEngine:
                 grid, _ = launch_config(n, self.sm_count)
                 columns = tuple(cupy.ascontiguousarray(self.cache[k]) for k in keys)
                 chunk_sums = None
-            bound = _Bound(kernel, keys, columns, cupy.zeros((max(grid, 1), plan.n_out)), cupy.zeros(plan.n_out),
-                           chunk_sums)
+            bound = _Bound(kernel, chain_rule(plan), keys, columns, cupy.zeros((max(grid, 1), plan.n_out)),
+                           cupy.zeros(plan.n_out), chunk_sums)
             self._bound[fingerprint] = bound
         return bound
 
@@ -278,10 +280,11 @@ class CupyEngine:
         """Local sums (see :mod:`gpu_laddu.likelihood.engines`)."""
         with self.ctx.device_scope():
             bound = self._bind(graph)
+            values = np.ascontiguousarray(values, dtype=np.float64)
             n = int(self.weights.shape[0])
             if n == 0:
-                return np.zeros(bound.out.shape[0])
-            args = (cupy.asarray(np.ascontiguousarray(values, dtype=np.float64)), np.int32(log),
+                return np.zeros(len(values) + 2)
+            args = (cupy.asarray(values), np.int32(log),
                     np.int32(with_gradient))
             cache = self.cache
             if isinstance(cache, StreamedCache):
@@ -292,4 +295,5 @@ class CupyEngine:
             else:
                 self._launch(bound, args, 0, n, bound.columns, bound.out)
             with annotate("reduce"):  # the host waits here for the kernels and the on-device reduction
-                return np.asarray(cupy.asnumpy(bound.out), dtype=np.float64)
+                total = np.asarray(cupy.asnumpy(bound.out), dtype=np.float64)
+            return finish_sums(bound.chain, values, total, with_gradient)

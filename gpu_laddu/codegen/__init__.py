@@ -29,12 +29,12 @@ __all__ = ["KernelPlan", "kernel_plan", "kernel_source"]
 
 def kernel_plan(model: Any, active: Iterable[str] | None = None) -> KernelPlan:
     """The kernel plan of ``model``'s per-call graph with the named amplitudes active (default: all)."""
-    _, graph = build_call_graph(model.expression.node, model.parameters, model.fixed)
+    _, graph = build_call_graph(model.expression.node, model.parameters, model.fixed, with_gradient=False)
     names = frozenset(model.amplitudes if active is None else active)
     unknown = sorted(names - set(model.amplitudes))
     if unknown:
         raise ModelError(f"unknown amplitude name(s) {unknown}; the model has {list(model.amplitudes)}")
-    return make_plan(specialize_graph(graph, names), model.parameters)
+    return make_plan(specialize_graph(graph, names)[0], model.parameters)
 
 
 def kernel_source(model: Any, target: str = "cuda", precision: str = "f64",

@@ -23,7 +23,7 @@ Examples
 --------
 >>> from gpu_laddu.ir.nodes import make, param, const
 >>> from gpu_laddu.codegen.plan import make_plan
->>> plan = make_plan([make("mul", (param("a"), param("a"))), make("mul", (const(2.0), param("a")))], ["a"])
+>>> plan = make_plan(make("mul", (param("a"), param("a"))), ["a"])
 >>> src = emit_cuda(plan, "f32")
 >>> f'extern "C" __global__ void __launch_bounds__(GL_BLOCK) {plan.name}(' in src
 True

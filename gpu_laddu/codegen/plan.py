@@ -1,11 +1,13 @@
 """The target-independent part of code generation: what a fused likelihood kernel computes.
 
-A :class:`KernelPlan` describes the per-call graph ``[value, d value/d p_0, ...]`` (already
-specialised and split) as a kernel: its argument columns, the *uniform* nodes (no column
-below them: computed once per call, before the event loop), the event nodes needed for the
-value and those needed only for the gradient, and the index of every free parameter in the
-parameter array.  Every identifier an emitter writes comes from a node's position in this
-plan, never from a name: parameter and amplitude names cannot reach generated source.
+A :class:`KernelPlan` describes the per-call value (already specialised and split) as a
+kernel: the value and its reverse-mode adjoint sums (:mod:`gpu_laddu.ir.adjoint`; the
+gradient follows from them by :mod:`gpu_laddu.codegen.chain` once per call), its argument
+columns, the *uniform* nodes (no column below them: computed once per call, before the
+event loop), the event nodes needed for the value and those needed only for the adjoints,
+and the index of every free parameter in the parameter array.  Every identifier an emitter
+writes comes from a node's position in this plan, never from a name: parameter and amplitude
+names cannot reach generated source.
 
 Kernels are named ``gpu_laddu_<kind>_<hash8>`` with ``hash8`` the first 8 hex digits of the
 graph fingerprint, so that they are readable in profiles.
@@ -13,8 +15,7 @@ graph fingerprint, so that they are readable in profiles.
 Examples
 --------
 >>> from gpu_laddu.ir.nodes import make, param, const
->>> g = [make("mul", (param("a"), const(2.0))), const(2.0)]
->>> plan = make_plan(g, ("a",))
+>>> plan = make_plan(make("mul", (param("a"), const(2.0))), ("a",))
 >>> plan.name.startswith("gpu_laddu_nll_"), len(plan.columns), plan.n_out
 (True, 0, 3)
 """
@@ -27,7 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpu_laddu.errors import IRError
+from gpu_laddu.ir.adjoint import reverse_adjoint
 from gpu_laddu.ir.nodes import Node, graph_fingerprint, topo_order
+from gpu_laddu.passes.cse import cse
+from gpu_laddu.passes.fold import fold
+from gpu_laddu.passes.pipeline import Pass, Pipeline
 
 KIND = "nll"
 
@@ -78,7 +83,7 @@ class KernelPlan:
     key : str
         Cache key: the fingerprint plus the parameter order (hashed; names stay out of sources).
     outputs : tuple of Node
-        The value, then one derivative per free parameter.
+        The value, then the real per-event adjoint sums (see :attr:`slots`).
     order : tuple of Node
         All nodes, topological; a node's number is its position here.
     columns : tuple of Node
@@ -86,7 +91,7 @@ class KernelPlan:
     uniform : tuple of Node
         Event-independent nodes (parameters, constants and math on them), topological.
     value_nodes, grad_nodes : tuple of Node
-        Event-dependent nodes needed by the value / only by derivatives, topological.
+        Event-dependent nodes needed by the value / only by the adjoints, topological.
     casts : tuple of Node
         Uniform nodes read by event nodes or accumulated directly (converted once per call
         to the event precision).
@@ -96,6 +101,12 @@ class KernelPlan:
         ``id(node)`` → position in :attr:`order`.
     uniform_ids : frozenset
         ``id`` of the uniform nodes.
+    parameters : tuple of str
+        Free parameter names in parameter-array order.
+    boundary : tuple of Node
+        Uniform nodes whose adjoints the kernel sums.
+    slots : tuple of (int, int or None)
+        Per boundary node, the output indices of the real and imaginary part of its adjoint.
     """
 
     name: str
@@ -111,6 +122,9 @@ class KernelPlan:
     param_slots: dict[int, int]
     numbers: dict[int, int]
     uniform_ids: frozenset[int]
+    parameters: tuple[str, ...]
+    boundary: tuple[Node, ...]
+    slots: tuple[tuple[int, int | None], ...]
 
     @property
     def n_out(self) -> int:
@@ -126,23 +140,27 @@ class KernelPlan:
         return id(node) in self.uniform_ids
 
 
-def make_plan(graph: Sequence[Node], parameters: Sequence[str], kind: str = KIND) -> KernelPlan:
-    """Plan the fused kernel of ``graph`` = [value, one derivative per name in ``parameters``]."""
-    outputs = tuple(graph)
+#: Simplifies the uniform derivatives of the chain rule.  The adjoint outputs themselves only get
+#: CSE: folding would reassociate products such as adjoint(S)·conj(B) and lose the sharing of adjoint(S).
+DERIVATIVES = Pipeline([Pass("cse", cse), Pass("fold", fold)], name="derivatives")
+ADJOINT = Pipeline([Pass("cse", cse)], name="adjoint")
+
+
+def make_plan(value: Node, parameters: Sequence[str], kind: str = KIND) -> KernelPlan:
+    """Plan the fused value + adjoint kernel of the real per-call ``value`` with free ``parameters``."""
     parameters = tuple(parameters)
-    if len(outputs) != len(parameters) + 1:
-        raise IRError(f"a likelihood kernel needs the value and {len(parameters)} derivative(s), "
-                      f"got {len(outputs)} output(s)")
+    adjoint = reverse_adjoint(value)
+    outputs = tuple(ADJOINT.run(list(adjoint.outputs)))
     order = tuple(topo_order(outputs))
     dep = event_dependence(outputs)
-    slots: dict[int, int] = {}
+    param_slots: dict[int, int] = {}
     for n in order:
         if n.op == "amp":
             raise IRError(f"{n!r}: specialise activation before generating a kernel")
         if n.op == "param":
             if n.attrs[0] not in parameters:
                 raise IRError(f"{n!r}: parameter is neither free nor fixed")
-            slots[id(n)] = parameters.index(n.attrs[0])
+            param_slots[id(n)] = parameters.index(n.attrs[0])
     value_reach = {id(n) for n in topo_order(outputs[:1])}
     uniform = tuple(n for n in order if not dep[id(n)])
     value_nodes = tuple(n for n in order if dep[id(n)] and id(n) in value_reach)
@@ -154,5 +172,5 @@ def make_plan(graph: Sequence[Node], parameters: Sequence[str], kind: str = KIND
     fingerprint = graph_fingerprint(outputs)
     key = hashlib.sha256("\x00".join((fingerprint, *parameters)).encode()).hexdigest()
     return KernelPlan(kernel_name(kind, fingerprint), fingerprint, key, outputs, order, columns, uniform,
-                      value_nodes, grad_nodes, casts, slots, {id(n): k for k, n in enumerate(order)},
-                      frozenset(id(n) for n in uniform))
+                      value_nodes, grad_nodes, casts, param_slots, {id(n): k for k, n in enumerate(order)},
+                      frozenset(id(n) for n in uniform), parameters, adjoint.boundary, adjoint.slots)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gpu_laddu.codegen.chain import chain_rule, finish_sums
 from gpu_laddu.codegen.cuda import BLOCK, REDUCE_SOURCE, emit_cuda, launch_config
 from gpu_laddu.codegen.plan import KernelPlan
 
@@ -106,6 +107,7 @@ class EmulatedKernel:
 
     def __init__(self, plan: KernelPlan, precision: str) -> None:
         self.plan = plan
+        self.chain = chain_rule(plan)
         source = _harness(plan, precision)
         folder = Path(tempfile.gettempdir()) / "gpu_laddu_cuda_emulator"
         folder.mkdir(exist_ok=True)
@@ -121,15 +123,15 @@ class EmulatedKernel:
 
     def sums(self, params: np.ndarray, weights: np.ndarray, columns: list[np.ndarray], log: bool,
              with_grad: bool, sm_count: int) -> np.ndarray:
-        """The n_out sums of one call (both stages), as the cupy engine computes them."""
+        """The engine sums of one call (both stages, then the chain rule), as the cupy engine computes them."""
         n = int(weights.shape[0])
         grid, _ = launch_config(n, sm_count)
         n_out = self.plan.n_out
         partial = np.zeros((max(grid, 1), n_out))
         out = np.zeros(n_out)
-        if grid == 0:
-            return out
         params = np.ascontiguousarray(params, dtype=np.float64)
+        if grid == 0:
+            return np.zeros(len(params) + 2)
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         cols = [np.ascontiguousarray(c) for c in columns]
         pointers = (ctypes.c_void_p * max(len(cols), 1))(*[c.ctypes.data for c in cols])
@@ -139,4 +141,4 @@ class EmulatedKernel:
                         partial.ctypes.data_as(dp))
         self.lib.gl_reduce(partial.ctypes.data_as(dp), ctypes.c_longlong(grid), ctypes.c_int(n_out),
                            out.ctypes.data_as(dp))
-        return out
+        return finish_sums(self.chain, params, out, with_grad)

@@ -53,7 +53,7 @@ def test_emulated_cuda_kernel_of_a_breit_wigner_model():
     cm = bw_zlm_model()
     ev = cm.model.load(_samples(ctx)[0])
     graph = ev.specialized_graph()
-    plan = make_plan(graph, ev.parameters)
+    plan = make_plan(graph[0], ev.parameters)
     p = np.array([cm.start[n] for n in ev.parameters])
     columns = [ev.cache[c.attrs[0].key] for c in plan.columns]
     got = cuda_emulator.EmulatedKernel(plan, "f64").sums(p, ev.weights, columns, True, True, sm_count=2)

@@ -28,7 +28,7 @@ def test_emulated_kernel_matches_interpreter(name, precision):
     model, p = MODELS[name]()
     ev = model.load(data)
     graph = ev.specialized_graph()
-    plan = make_plan(graph, ev.parameters)
+    plan = make_plan(graph[0], ev.parameters)
     kernel = cuda_emulator.EmulatedKernel(plan, precision)
     columns = [ev.cache[c.attrs[0].key] for c in plan.columns]
     reference = InterpreterEngine(ctx, ev.cache, ev.weights, ev.parameters)
@@ -51,7 +51,7 @@ def test_emulated_kernel_counts_bad_events():
     a = gl.parameter("a")
     ev = gl.Model(gl.Scalar("S", a).real() + col("y")).load(data)
     graph = ev.specialized_graph()
-    plan = make_plan(graph, ev.parameters)
+    plan = make_plan(graph[0], ev.parameters)
     kernel = cuda_emulator.EmulatedKernel(plan, "f64")
     cols = [ev.cache[c.attrs[0].key] for c in plan.columns]
     got = kernel.sums(np.array([0.5]), ev.weights, cols, True, True, sm_count=132)  # 4 blocks, one event per thread

@@ -1,0 +1,103 @@
+"""Python (and Numba) source of IR ops: the expression lowering shared by the Numba kernels and the
+per-call chain rule (:mod:`gpu_laddu.codegen.chain`).
+
+Real nodes become ``float`` expressions, complex nodes ``complex`` expressions, using only
+``math``, ``cmath`` and, in f32 event mode, ``np.complex64``/``np.float32``.
+
+Examples
+--------
+>>> from gpu_laddu.ir.nodes import make, param
+>>> PythonLowering(False).expr(make("norm_sqr", (make("complex", (param("x"), param("y"))),)), ["z"])
+'(z.real * z.real + z.imag * z.imag)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from gpu_laddu.codegen.plan import complex_input, lower
+from gpu_laddu.ir.nodes import Node
+
+
+def _num(x: float) -> str:
+    if math.isnan(x):
+        return "math.nan"
+    if math.isinf(x):
+        return "math.inf" if x > 0 else "-math.inf"
+    return repr(float(x))
+
+
+def literal(value: complex | float) -> str:
+    """Exact Python source of a float or complex constant.
+
+    >>> literal(0.1), literal(complex(1.0, -2.5)), literal(float("inf"))
+    ('0.1', 'complex(1.0, -2.5)', 'math.inf')
+    """
+    if isinstance(value, complex):
+        return f"complex({_num(value.real)}, {_num(value.imag)})"
+    return _num(value)
+
+
+class PythonLowering:
+    """Expression of each op, given its arguments' source; ``wrap`` makes a complex of event precision."""
+
+    def __init__(self, f32_event: bool) -> None:
+        self.f32_event = f32_event
+
+    def wrap(self, expr: str) -> str:
+        return f"np.complex64({expr})" if self.f32_event else expr
+
+    def zero(self) -> str:
+        return "np.float32(0.0)" if self.f32_event else "0.0"
+
+    def one(self) -> str:
+        return "np.float32(1.0)" if self.f32_event else "1.0"
+
+    def expr(self, node: Node, args: list[str]) -> str:
+        return lower(LOWER, "Numba", self, node, args)
+
+
+def _unary_math(name: str) -> Callable[[PythonLowering, Node, list[str]], str]:
+    def rule(lw: PythonLowering, n: Node, a: list[str]) -> str:
+        return f"{'cmath' if complex_input(n) else 'math'}.{name}({a[0]})"
+
+    return rule
+
+
+def _mul(lw: PythonLowering, n: Node, a: list[str]) -> str:
+    x, y = n.inputs
+    if x.dtype != y.dtype:  # real × complex: two real products, not a complex one with a zero part
+        r, z = (a[0], a[1]) if x.dtype == "real" else (a[1], a[0])
+        return lw.wrap(f"complex({r} * {z}.real, {r} * {z}.imag)")
+    return f"{a[0]} * {a[1]}"
+
+
+def _div(lw: PythonLowering, n: Node, a: list[str]) -> str:
+    if n.inputs[0].dtype == "complex" and n.inputs[1].dtype == "real":
+        return lw.wrap(f"complex({a[0]}.real / {a[1]}, {a[0]}.imag / {a[1]})")
+    return f"{a[0]} / {a[1]}"
+
+
+LOWER: dict[str, Callable[[PythonLowering, Node, list[str]], str]] = {
+    "neg": lambda lw, n, a: f"-{a[0]}",
+    "conj": lambda lw, n, a: f"{a[0]}.conjugate()" if complex_input(n) else a[0],
+    "real": lambda lw, n, a: f"{a[0]}.real" if complex_input(n) else a[0],
+    "imag": lambda lw, n, a: f"{a[0]}.imag" if complex_input(n) else lw.zero(),
+    "norm_sqr": lambda lw, n, a: (f"({a[0]}.real * {a[0]}.real + {a[0]}.imag * {a[0]}.imag)"
+                                  if complex_input(n) else f"{a[0]} * {a[0]}"),
+    "abs": lambda lw, n, a: f"abs({a[0]})",
+    "sqrt": _unary_math("sqrt"),
+    "exp": _unary_math("exp"),
+    "log": _unary_math("log"),
+    "sin": lambda lw, n, a: f"math.sin({a[0]})",
+    "cos": lambda lw, n, a: f"math.cos({a[0]})",
+    "cis": lambda lw, n, a: lw.wrap(f"complex(math.cos({a[0]}), math.sin({a[0]}))"),
+    "to_complex": lambda lw, n, a: lw.wrap(f"complex({a[0]}, 0.0)"),
+    "complex": lambda lw, n, a: lw.wrap(f"complex({a[0]}, {a[1]})"),
+    "eq": lambda lw, n, a: f"({a[0]} == {a[1]}) * {lw.one()}",
+    "add": lambda lw, n, a: f"{a[0]} + {a[1]}",
+    "sub": lambda lw, n, a: f"{a[0]} - {a[1]}",
+    "mul": _mul,
+    "div": _div,
+}

@@ -34,5 +34,7 @@ def set_num_threads(n: int) -> int:
     """Set Numba's thread count; return the previous value."""
     previous = int(numba.get_num_threads())
     available = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    numba.set_num_threads(max(1, min(int(n), available)))
+    wanted = max(1, min(int(n), available))
+    if wanted != previous:
+        numba.set_num_threads(wanted)
     return previous

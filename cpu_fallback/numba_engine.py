@@ -43,7 +43,7 @@ import numpy as np
 from cpu_fallback.numba_codegen import CHUNK, emit_numba
 from gpu_laddu.codegen.chain import Chain, chain_rule, finish_sums
 from gpu_laddu.codegen.plan import KernelPlan, make_plan
-from gpu_laddu.ir.nodes import Node, graph_fingerprint
+from gpu_laddu.ir.nodes import Node
 
 CACHE_ENV = "GPU_LADDU_CACHE_DIR"
 _MODULE_PREFIX = "gpu_laddu_kernel_"
@@ -158,18 +158,17 @@ class NumbaEngine:
         # writable: the compiled kernels take mutable arrays, and zero-copy Parquet columns are read-only
         self.weights = np.require(weights, np.float64, ["C", "W"])
         self.parameters = tuple(parameters)
-        self._bound: dict[str, _Bound] = {}
+        self._bound: dict[Node, _Bound] = {}
 
     def _bind(self, graph: list[Node]) -> _Bound:
-        fingerprint = graph_fingerprint(graph)
-        bound = self._bound.get(fingerprint)
+        bound = self._bound.get(graph[0])  # the kernel depends on the value node only
         if bound is None:
             plan = make_plan(graph[0], self.parameters)
             kernel = get_kernel(plan, self.ctx.precision)
             columns = tuple(np.ascontiguousarray(self.cache[c.attrs[0].key]) for c in plan.columns)
             n_chunks = -(-int(self.weights.shape[0]) // CHUNK)
             bound = _Bound(kernel, chain_rule(plan), columns, np.zeros((n_chunks, plan.n_out)))
-            self._bound[fingerprint] = bound
+            self._bound[graph[0]] = bound
         return bound
 
     def sums(self, graph: list[Node], values: np.ndarray, log: bool, with_gradient: bool) -> np.ndarray:

@@ -269,7 +269,8 @@ class ExecutionContext:
                 from cpu_fallback.numba_backend import set_num_threads
 
                 previous = set_num_threads(self._threads)
-                restore.append(lambda: set_num_threads(previous))
+                if previous != self._threads:
+                    restore.append(lambda: set_num_threads(previous))
             limiter = _blas_limiter(self._threads)
             try:
                 if limiter is None:
@@ -400,19 +401,19 @@ _BLAS: dict[str, Any] = {}
 def _blas_limiter(threads: int) -> Any:
     """A context manager limiting BLAS threads, or None when no limit is needed or possible.
 
-    The threadpool controller scans the loaded libraries once per process, not once per call.
+    The threadpool controller scans the loaded libraries once per process, not once per call
+    (a likelihood call enters this scope twice: the scan would cost more than a small kernel).
     """
-    if "controller" not in _BLAS:
+    if "blas" not in _BLAS:
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:
-            _BLAS["controller"] = None
+            _BLAS["blas"] = None
         else:
-            _BLAS["controller"] = ThreadpoolController()
-    controller = _BLAS["controller"]
-    if controller is None:
+            _BLAS["blas"] = ThreadpoolController().select(user_api="blas")
+    blas = _BLAS["blas"]
+    if blas is None:
         return None
-    blas = controller.select(user_api="blas")
     if not blas.lib_controllers or all(c.num_threads <= threads for c in blas.lib_controllers):
         return None
     return blas.limit(limits=threads)

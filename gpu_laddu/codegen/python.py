@@ -74,9 +74,16 @@ def _mul(lw: PythonLowering, n: Node, a: list[str]) -> str:
 
 
 def _div(lw: PythonLowering, n: Node, a: list[str]) -> str:
-    if n.inputs[0].dtype == "complex" and n.inputs[1].dtype == "real":
-        return lw.wrap(f"complex({a[0]}.real / {a[1]}, {a[0]}.imag / {a[1]})")
-    return f"{a[0]} / {a[1]}"
+    x, y = n.inputs
+    if y.dtype == "real":
+        return lw.wrap(f"complex({a[0]}.real / {a[1]}, {a[0]}.imag / {a[1]})") if x.dtype == "complex" else \
+            f"{a[0]} / {a[1]}"
+    # x / y = x·conj(y) / |y|², without the branches of a scaled complex division (they stop vectorisation)
+    d, yr, yi = f"({a[1]}.real * {a[1]}.real + {a[1]}.imag * {a[1]}.imag)", f"{a[1]}.real", f"{a[1]}.imag"
+    if x.dtype == "real":
+        return lw.wrap(f"complex({a[0]} * {yr} / {d}, -{a[0]} * {yi} / {d})")
+    xr, xi = f"{a[0]}.real", f"{a[0]}.imag"
+    return lw.wrap(f"complex(({xr} * {yr} + {xi} * {yi}) / {d}, ({xi} * {yr} - {xr} * {yi}) / {d})")
 
 
 LOWER: dict[str, Callable[[PythonLowering, Node, list[str]], str]] = {

@@ -86,6 +86,10 @@ def _imag(n: Node) -> Node:
     return make("imag", (n,))
 
 
+def _neg(n: Node) -> Node:
+    return n.inputs[0] if n.op == "neg" else make("neg", (n,))
+
+
 def _is_one(n: Node) -> bool:
     return n.op == "const" and n.attrs[0] == 1
 
@@ -159,16 +163,16 @@ class _Sweep:
             self.add(ins[1], g)
         elif op == "sub":
             self.add(a, g)
-            self.add(ins[1], make("neg", (g,)))
+            self.add(ins[1], _neg(g))
         elif op == "neg":
-            self.add(a, make("neg", (g,)))
+            self.add(a, _neg(g))
         elif op == "mul":
             self.add(a, _mul(g, _conj(ins[1])))
             self.add(ins[1], _mul(g, _conj(a)))
         elif op == "div":
             t = make("div", (g, _conj(ins[1])))
             self.add(a, t)
-            self.add(ins[1], make("neg", (_mul(t, _conj(n)),)))
+            self.add(ins[1], _neg(_mul(t, _conj(n))))
         elif op == "conj":
             self.add(a, _conj(g))
         elif op == "real":
@@ -189,7 +193,7 @@ class _Sweep:
         elif op == "sin":
             self.add(a, _mul(g, make("cos", (a,))))
         elif op == "cos":
-            self.add(a, make("neg", (_mul(g, make("sin", (a,))),)))
+            self.add(a, _neg(_mul(g, make("sin", (a,)))))
         elif op == "cis":
             self.add(a, _imag(_mul(g, _conj(n))))
         elif op == "to_complex":

@@ -262,10 +262,20 @@ def chew_mandelstam(s: Array, m1: float, m2: float, *, xp: ModuleType | None = N
     xp = _namespace(xp, s)
     s = xp.asarray(s, dtype=xp.float64)
     cp = chi_plus(s, m1, m2, xp=xp)
-    r = rho(s, m1, m2, xp=xp)
-    log_ratio = xp.log((cp + r) / (cp - r))
-    log_ratio = xp.where(s > (m1 + m2) ** 2, log_ratio.real - 1j * math.pi, log_ratio)
-    return (r * log_ratio - cp * ((m2 - m1) / (m1 + m2)) * math.log(m2 / m1)) / math.pi
+    # ρ = y (real) where λ ≥ 0, ρ = i·y between the pseudo-threshold and the threshold; the
+    # log of the ratio is then ln|(χ+ + y)/(χ+ − y)| (positive ratio below the pseudo-threshold,
+    # its −iπ branch above the threshold) or i·θ with θ = arg((χ+ + iy)/(χ+ − iy)) = 2·atan2(y, χ+)
+    # wrapped to (−π, π], so that ρ·ln(...) is real there.  Real arithmetic only.
+    lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
+    y = xp.sqrt(xp.abs(lam)) / s
+    is_open = lam >= 0
+    y_open = xp.where(is_open, y, 0.0)
+    y_closed = y - y_open
+    theta = 2.0 * xp.arctan2(y_closed, cp)
+    theta = xp.where(theta > math.pi, theta - 2.0 * math.pi, theta)
+    offset = ((m2 - m1) / (m1 + m2)) * math.log(m2 / m1)
+    real = (y_open * xp.log(xp.abs((cp + y_open) / (cp - y_open))) - y_closed * theta - cp * offset) / math.pi
+    return real - 1j * xp.where(s > (m1 + m2) ** 2, y_open, 0.0)
 
 
 def blatt_weisskopf(q2: Array, l: int, *, q_r: float = QR_DEFAULT, xp: ModuleType | None = None) -> Array:

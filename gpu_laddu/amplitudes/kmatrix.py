@@ -2,7 +2,8 @@
 
 The amplitude is linear in the complex production couplings β_α: A = Σ_α β_α·b_α(s).
 The bases b_α (a row of (Π·I + K̂·C)⁻¹ times the pole terms) are precomputed per event by
-batched small-matrix solves at load; each call is a dot product with the couplings.
+batched small-matrix solves at load (one per-event Numba kernel on the numba backend); each
+call is a dot product with the couplings.
 
 Examples
 --------
@@ -45,12 +46,23 @@ class KMatrixBasisColumn:
         group = ("kmatrix", self.family, self.channel, self.mass.key)
         if group not in memo:
             m = VariableColumn(self.mass).compute(dataset, memo)
-            memo[group] = kmatrix_basis(FAMILIES[self.family], self.channel, m * m, xp=dataset.ctx.xp)
+            shared = memo.setdefault(("kmatrix channel functions", self.mass.key), {})
+            memo[group] = kmatrix_basis(FAMILIES[self.family], self.channel, m * m, xp=dataset.ctx.xp,
+                                        shared=shared, solver=_solver(dataset.ctx))
         return dataset.ctx.xp.ascontiguousarray(memo[group][:, self.pole])
 
     def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
         p4s, scalars = self.mass.required_columns()
         return frozenset(p4s), frozenset(scalars)
+
+
+def _solver(ctx: Any) -> Any:
+    """The per-event Numba kernel on the numba backend; whole-array algebra (numpy, cupy) otherwise."""
+    if ctx.backend != "numba":
+        return None
+    from cpu_fallback.kmatrix_kernel import basis_from_channels
+
+    return basis_from_channels
 
 
 def _kmatrix(family: KMatrixFamily, name: str, couplings: Sequence[Sequence[ParameterLike]], channel: int | str,

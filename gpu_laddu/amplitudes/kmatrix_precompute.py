@@ -10,8 +10,10 @@ Chew–Mandelstam matrix C = diag(C_i(s)):
 * F = (Π·I + K̂·C)⁻¹ P̂, amplitude = F[channel].
 
 The amplitude is linear in the production couplings β_α, so per event we keep the complex basis
-b_α = Σ_j [(Π·I + K̂·C)⁻¹]_{channel, j} B_jα g_jα Π_α and evaluate Σ_α β_α b_α per call.  All
-work is batched small-matrix algebra over events (``xp.linalg.solve`` on (..., n, n) arrays).
+b_α = Σ_j [(Π·I + K̂·C)⁻¹]_{channel, j} B_jα g_jα Π_α and evaluate Σ_α β_α b_α per call.
+K̂ factorises into event-independent tables (:class:`KMatrixTables`) and per-event channel
+functions (:func:`channel_functions`); the rest is batched small-matrix algebra over events
+(``xp.linalg.solve`` on (N, n, n) arrays), or one per-event Numba kernel on the numba backend.
 
 Examples
 --------
@@ -24,7 +26,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -42,13 +46,15 @@ from gpu_laddu.errors import ModelError
 __all__ = ["kmatrix_amplitude", "kmatrix_basis"]
 
 Array = Any
+Solver = Callable[["KMatrixTables", int, Array, Array | None, Array, ModuleType], Array]
 
 
 def _system(family: KMatrixFamily, s: Array, xp: ModuleType) -> tuple[Array, Array]:
-    """M = Π·I + K̂·C, shape (..., n_ch, n_ch), and G_jα = B_jα g_jα Π_α, shape (..., n_ch, n_poles)."""
+    """M = Π·I + K̂·C, shape (..., n_ch, n_ch), and G_jα = B_jα g_jα Π_α, shape (..., n_ch, n_poles).
+
+    The direct construction, term by term (the reference for :func:`kmatrix_basis`).
+    """
     pole_sq = np.asarray(family.pole_masses) ** 2
-    if family.l == 0:
-        return _system_s_wave(family, s, xp, pole_sq)
     # Barrier denominators at the poles are event-independent: evaluate them once on the host.
     q2_poles = np.stack([breakup_momentum_squared(pole_sq, m1, m2, xp=np) for m1, m2 in family.channel_masses])
     f_poles = xp.asarray(blatt_weisskopf(q2_poles, family.l, xp=np))
@@ -79,27 +85,98 @@ def _pole_products(s: Array, pole_sq: np.ndarray, xp: ModuleType) -> tuple[Array
     return pi_all, pi_each
 
 
-def _system_s_wave(family: KMatrixFamily, s: Array, xp: ModuleType, pole_sq: np.ndarray) -> tuple[Array, Array]:
-    """:func:`_system` for l = 0, where every barrier factor is 1.
+@dataclass(frozen=True)
+class KMatrixTables:
+    """Event-independent factors of one family (host arrays, computed once per process).
 
-    K̂_ij = Σ_α g_iα g_jα Π_α + n_poles·c_ij·Π is then one real matrix product of the per-event Π_α
-    with a constant (n_poles, n_ch²) table, instead of batched complex outer products.
+    With f_iα = F_l(q_i(m_α²)) the barrier factors at the poles, w_jα = g_jα/f_jα,
+    t_α,ij = w_iα·w_jα and v_ij = c_ij·Σ_α 1/(f_iα f_jα), the K-matrix of an event factorises as
+
+        K̂_ij = A(s)·F_i(s)·F_j(s)·[Σ_α t_α,ij·Π_α + v_ij·Π],   G_jα = F_j(s)·w_jα·Π_α,
+
+    one real (n_events, n_poles) × (n_poles, n_ch²) product instead of batched outer products.
+    The tables are real when every barrier factor at the poles is (always for even l).
     """
-    n_ch, n_poles = family.n_channels, family.n_poles
-    g = np.asarray(family.couplings, dtype=np.float64)
-    table = xp.asarray(np.einsum("ia,ja->aij", g, g).reshape(n_poles, n_ch * n_ch))
-    pi_all, pi_each = _pole_products(s, pole_sq, xp)
-    k_hat = (pi_each.reshape(-1, n_poles) @ table).reshape(*s.shape, n_ch, n_ch)
-    k_hat = k_hat + xp.asarray(n_poles * np.asarray(family.background)) * pi_all[..., None, None]
-    if family.adler_zero is not None:
-        s0, s_norm = family.adler_zero
-        k_hat = k_hat * ((s - s0) / s_norm)[..., None, None]
-    cm = xp.stack([chew_mandelstam(s, m1, m2, xp=xp) for m1, m2 in family.channel_masses], axis=-1)
-    system = k_hat * cm[..., None, :] + pi_all[..., None, None] * xp.eye(n_ch)
-    return system, xp.asarray(g) * pi_each[..., None, :]
+
+    pole_sq: np.ndarray  # (n_poles,)
+    t: np.ndarray  # (n_poles, n_ch * n_ch)
+    v: np.ndarray  # (n_ch, n_ch)
+    w: np.ndarray  # (n_ch, n_poles)
+    adler: np.ndarray  # (flag, s0, s_norm)
 
 
-def kmatrix_basis(family: KMatrixFamily, channel: int | str, s: Array, *, xp: ModuleType | None = None) -> Array:
+@functools.cache
+def kmatrix_tables(family: KMatrixFamily) -> KMatrixTables:
+    """The :class:`KMatrixTables` of ``family``.
+
+    >>> from gpu_laddu.amplitudes.kmatrix_data import F2
+    >>> kmatrix_tables(F2).t.shape, kmatrix_tables(F2).t.dtype
+    ((4, 16), dtype('float64'))
+    """
+    pole_sq = np.asarray(family.pole_masses, dtype=np.float64) ** 2
+    q2_poles = np.stack([breakup_momentum_squared(pole_sq, m1, m2, xp=np) for m1, m2 in family.channel_masses])
+    f_poles = _real_if_possible(np.asarray(blatt_weisskopf(q2_poles, family.l, xp=np)), np)
+    w = np.asarray(family.couplings, dtype=np.float64) / f_poles
+    n_ch, n_poles = w.shape
+    t = np.einsum("ia,ja->aij", w, w).reshape(n_poles, n_ch * n_ch)
+    v = np.asarray(family.background, dtype=np.float64) * np.einsum("ia,ja->ij", 1.0 / f_poles, 1.0 / f_poles)
+    s0, s_norm = family.adler_zero if family.adler_zero is not None else (0.0, 1.0)
+    adler = np.array([float(family.adler_zero is not None), s0, s_norm])
+    return KMatrixTables(pole_sq, t, v, w, adler)
+
+
+def _real_if_possible(a: Array, xp: ModuleType) -> Array:
+    return a.real.copy() if a.dtype.kind == "c" and not bool(xp.any(a.imag != 0)) else a
+
+
+def channel_functions(family: KMatrixFamily, s: Array, xp: ModuleType,
+                      shared: dict[Any, Any] | None = None) -> tuple[Array, Array]:
+    """Per-event barrier factors F_i(s) (None for l = 0) and Chew–Mandelstam C_i(s), shapes (n_ch, N).
+
+    ``shared`` caches the per-channel columns of one ``s`` across families (f0 and f2 share
+    four channels, a0 and a2 two).
+    """
+    shared = {} if shared is None else shared
+    cm, barrier = [], []
+    for m1, m2 in family.channel_masses:
+        cm_key = ("chew_mandelstam", m1, m2)
+        if cm_key not in shared:
+            shared[cm_key] = chew_mandelstam(s, m1, m2, xp=xp)
+        cm.append(shared[cm_key])
+        if family.l:
+            f_key = ("barrier", family.l, m1, m2)
+            if f_key not in shared:
+                shared[f_key] = blatt_weisskopf(breakup_momentum_squared(s, m1, m2, xp=xp), family.l, xp=xp)
+            barrier.append(shared[f_key])
+    f = _real_if_possible(xp.stack(barrier), xp) if barrier else None
+    return f, xp.stack(cm)
+
+
+def basis_from_channels(tables: KMatrixTables, index: int, s: Array, f: Array | None, cm: Array,
+                        xp: ModuleType) -> Array:
+    """b_α for events ``s`` (1-D) from their channel functions (n_ch, N): whole-array algebra (numpy or cupy)."""
+    n_ch, n_poles = tables.w.shape
+    pi_all, pi_each = _pole_products(s, tables.pole_sq, xp)
+    k_hat = (pi_each @ xp.asarray(tables.t)).reshape(-1, n_ch, n_ch) + pi_all[:, None, None] * xp.asarray(tables.v)
+    f = None if f is None else f.T
+    if f is not None:
+        k_hat = k_hat * (f[:, :, None] * f[:, None, :])
+    if tables.adler[0]:
+        k_hat = k_hat * ((s - tables.adler[1]) / tables.adler[2])[:, None, None]
+    system_t = xp.swapaxes(k_hat * cm.T[:, None, :], -1, -2)  # Mᵀ without the Π·I diagonal
+    diagonal = xp.arange(n_ch)
+    system_t[:, diagonal, diagonal] += pi_all[:, None]
+    # Row `index` of M⁻¹: solve Mᵀ x = e_index.
+    unit = xp.zeros((s.shape[0], n_ch, 1), dtype=xp.complex128)
+    unit[:, index, 0] = 1.0
+    row = xp.linalg.solve(system_t, unit)[..., 0]
+    if f is not None:
+        row = row * f
+    return pi_each * (row @ xp.asarray(tables.w))
+
+
+def kmatrix_basis(family: KMatrixFamily, channel: int | str, s: Array, *, xp: ModuleType | None = None,
+                  shared: dict[Any, Any] | None = None, solver: Solver | None = None) -> Array:
     """Per-event basis b_α with amplitude = Σ_α β_α b_α for one K-matrix family and channel.
 
     Parameters
@@ -112,6 +189,11 @@ def kmatrix_basis(family: KMatrixFamily, channel: int | str, s: Array, *, xp: Mo
         Squared invariant masses, any shape.
     xp : module, optional
         Array namespace (numpy or cupy); taken from ``s`` when omitted.
+    shared : dict, optional
+        Per-channel columns of this ``s`` shared across families (see :func:`channel_functions`).
+    solver : callable, optional
+        Replaces :func:`basis_from_channels` (same signature), e.g. the per-event Numba kernel
+        :func:`cpu_fallback.kmatrix_kernel.basis_from_channels`.
 
     Returns
     -------
@@ -134,12 +216,10 @@ def kmatrix_basis(family: KMatrixFamily, channel: int | str, s: Array, *, xp: Mo
     index = family.channel_index(channel)
     xp = array_namespace(s) if xp is None else xp
     s = xp.asarray(s, dtype=xp.float64)
-    system, g_matrix = _system(family, s, xp)
-    # Row `index` of the inverse: solve Mᵀ x = e_index.
-    unit = xp.zeros(system.shape[:-1] + (1,), dtype=xp.complex128)
-    unit[..., index, 0] = 1.0
-    row = xp.linalg.solve(xp.swapaxes(system, -1, -2), unit)
-    return xp.einsum("...j,...ja->...a", row[..., 0], g_matrix)
+    flat = s.reshape(-1)
+    f, cm = channel_functions(family, flat, xp, shared)
+    solve = basis_from_channels if solver is None else solver
+    return solve(kmatrix_tables(family), index, flat, f, cm, xp).reshape(*s.shape, family.n_poles)
 
 
 def kmatrix_amplitude(

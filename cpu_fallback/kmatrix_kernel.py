@@ -87,26 +87,30 @@ def _basis(s: Any, f: Any, barriers: bool, cm: Any, pole_sq: Any, t: Any, v: Any
                     k = v[i, j] * pi_all
                     for al in range(n_poles):
                         k += t[al, i * n_ch + j] * pi_each[al]
-                    kc = (k * scale) * (f[i, fe] * f[j, fe]) * cm[j, e]
+                    kc = (k * scale) * (f[i][fe] * f[j][fe]) * cm[j][e]
                     a[j, i] = kc + pi_all if i == j else kc  # a = Mᵀ
             _solve_row(a, x, n_ch, index)
             for al in range(n_poles):
                 acc = 0j
                 for j in range(n_ch):
-                    acc += x[j] * f[j, fe] * w[j, al]
+                    acc += x[j] * f[j][fe] * w[j, al]
                 out[al, e] = acc * pi_each[al]
 
 
-def basis_from_channels(tables: KMatrixTables, index: int, s: Any, f: Any, cm: Any, xp: ModuleType) -> Any:
+def basis_from_channels(tables: KMatrixTables, index: int, s: Any, f_rows: Any, cm_rows: Any, xp: ModuleType) -> Any:
     """b_α for events ``s`` (1-D numpy) from their channel functions (see the module docstring).
 
-    Real tables and barrier factors stay real (Numba compiles one variant per dtype).  The
+    The channel functions go in as tuples of per-channel arrays (no stacked copy).  Real tables
+    and barrier factors stay real (Numba compiles one variant per dtype and channel count).  The
     result is a transposed view of an (n_poles, N) array: each pole's column is contiguous.
     """
     n_ch, n_poles = tables.w.shape
-    barriers = f is not None
-    f = np.ascontiguousarray(f) if barriers else np.ones((n_ch, 1))
+    barriers = f_rows is not None
+    f = tuple(np.ascontiguousarray(r) for r in f_rows) if barriers else (np.ones(1),) * n_ch
+    if barriers and len({r.dtype for r in f}) > 1:
+        f = tuple(r.astype(np.complex128) for r in f)
     out = np.empty((n_poles, s.shape[0]), dtype=np.complex128)
-    _basis(np.ascontiguousarray(s, dtype=np.float64), f, barriers, np.ascontiguousarray(cm), tables.pole_sq,
-           tables.t, tables.v, tables.w, tables.adler, index, out)
+    _basis(np.ascontiguousarray(s, dtype=np.float64), f, barriers,
+           tuple(np.ascontiguousarray(r, dtype=np.complex128) for r in cm_rows), tables.pole_sq, tables.t,
+           tables.v, tables.w, tables.adler, index, out)
     return out.T

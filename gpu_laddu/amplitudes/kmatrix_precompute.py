@@ -46,7 +46,7 @@ from gpu_laddu.errors import ModelError
 __all__ = ["kmatrix_amplitude", "kmatrix_basis"]
 
 Array = Any
-Solver = Callable[["KMatrixTables", int, Array, Array | None, Array, ModuleType], Array]
+Solver = Callable[["KMatrixTables", int, Array, Sequence[Array] | None, Sequence[Array], ModuleType], Array]
 
 
 def _system(family: KMatrixFamily, s: Array, xp: ModuleType) -> tuple[Array, Array]:
@@ -130,8 +130,8 @@ def _real_if_possible(a: Array, xp: ModuleType) -> Array:
 
 
 def channel_functions(family: KMatrixFamily, s: Array, xp: ModuleType,
-                      shared: dict[Any, Any] | None = None) -> tuple[Array, Array]:
-    """Per-event barrier factors F_i(s) (None for l = 0) and Chew–Mandelstam C_i(s), shapes (n_ch, N).
+                      shared: dict[Any, Any] | None = None) -> tuple[list[Array] | None, list[Array]]:
+    """Per-event barrier factors F_i(s) (None for l = 0) and Chew–Mandelstam C_i(s): one (N,) array per channel.
 
     ``shared`` caches the per-channel columns of one ``s`` across families (f0 and f2 share
     four channels, a0 and a2 two).
@@ -146,19 +146,21 @@ def channel_functions(family: KMatrixFamily, s: Array, xp: ModuleType,
         if family.l:
             f_key = ("barrier", family.l, m1, m2)
             if f_key not in shared:
-                shared[f_key] = blatt_weisskopf(breakup_momentum_squared(s, m1, m2, xp=xp), family.l, xp=xp)
+                f = blatt_weisskopf(breakup_momentum_squared(s, m1, m2, xp=xp), family.l, xp=xp)
+                shared[f_key] = _real_if_possible(f, xp)
             barrier.append(shared[f_key])
-    f = _real_if_possible(xp.stack(barrier), xp) if barrier else None
-    return f, xp.stack(cm)
+    return barrier or None, cm
 
 
-def basis_from_channels(tables: KMatrixTables, index: int, s: Array, f: Array | None, cm: Array,
-                        xp: ModuleType) -> Array:
-    """b_α for events ``s`` (1-D) from their channel functions (n_ch, N): whole-array algebra (numpy or cupy)."""
+def basis_from_channels(tables: KMatrixTables, index: int, s: Array, f_rows: Sequence[Array] | None,
+                        cm_rows: Sequence[Array], xp: ModuleType) -> Array:
+    """b_α for events ``s`` (1-D) from their channel functions (one (N,) array per channel, see
+    :func:`channel_functions`): whole-array algebra (numpy or cupy)."""
     n_ch, n_poles = tables.w.shape
     pi_all, pi_each = _pole_products(s, tables.pole_sq, xp)
     k_hat = (pi_each @ xp.asarray(tables.t)).reshape(-1, n_ch, n_ch) + pi_all[:, None, None] * xp.asarray(tables.v)
-    f = None if f is None else f.T
+    f = None if f_rows is None else xp.stack(f_rows, axis=-1)
+    cm = xp.stack(cm_rows)
     if f is not None:
         k_hat = k_hat * (f[:, :, None] * f[:, None, :])
     if tables.adler[0]:

@@ -206,9 +206,12 @@ class _Sweep:
 
 
 def reverse_adjoint(value: Node) -> Adjoint:
-    """The value and, per boundary node, the real nodes of its per-event adjoint (see the module docstring)."""
-    if value.dtype != "real":
-        raise IRError(f"the likelihood value must be real, got a {value.dtype} node")
+    """The value and, per boundary node, the real nodes of its per-event adjoint (see the module docstring).
+
+    A complex ``value`` stands for its real part, which is what a likelihood evaluates.
+    """
+    if value.dtype == "complex":  # a likelihood reads the real part of a complex model expression
+        value = make("real", (value,))
     sweep = _Sweep(value)
     sweep.run(value)
     boundary = tuple(sweep.boundary.values())

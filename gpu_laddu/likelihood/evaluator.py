@@ -48,6 +48,17 @@ if TYPE_CHECKING:
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
 
+def _owned(xp: Any, arr: Any, dtype: Any, *, reuse: bool) -> Any:
+    """A cache column holding ``arr``: ``arr`` itself when ``reuse`` (a column source's own result,
+    not an interpreter scratch buffer) and it is already contiguous, writable (the Numba kernels
+    take writable arrays) and of ``dtype``; else a copy.  Skipping the copy saves a pass over
+    the cache and the page faults of a fresh allocation."""
+    if (reuse and getattr(arr, "dtype", None) == dtype and arr.flags.c_contiguous
+            and getattr(arr.flags, "writeable", True)):
+        return arr
+    return xp.array(arr, dtype=dtype, copy=True)
+
+
 class Evaluator:
     """Per-event values and gradients of a model on one dataset (see :meth:`Model.load`)."""
 
@@ -102,7 +113,7 @@ class Evaluator:
                     if isinstance(cache, StreamedCache):
                         res.to_host(xp.asarray(arr, dtype=dtypes[key]), cache.host[key][lo:hi])
                     elif len(tiles) == 1:
-                        cache[key] = xp.array(arr, dtype=dtypes[key], copy=True)
+                        cache[key] = _owned(xp, arr, dtypes[key], reuse=node.op == "column")
                     else:
                         cache.setdefault(key, xp.empty(self.n_events, dtype=dtypes[key]))[lo:hi] = arr
             ctx.scratch.clear()

@@ -93,3 +93,29 @@ def test_value_only_load(cpu_ctx):
     np.testing.assert_allclose(ev.evaluate([2.0]), model.load(ds).evaluate([2.0]), rtol=1e-15)
     with pytest.raises(gl.ModelError, match="gradient=False"):
         ev.evaluate_gradient([2.0])
+
+
+def test_cache_reuses_fresh_columns_and_copies_read_only_ones(tmp_path):
+    """A column source's own contiguous, writable result becomes the cache column as is; a
+    read-only one (zero-copy Parquet) is copied, since the Numba kernels take writable arrays."""
+    pytest.importorskip("numba")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    x = np.linspace(0.5, 2.0, 300)
+    a = gl.parameter("a")
+    model = gl.Model(gl.Scalar("S", a) * col("x") + a * a)  # the cache is the column x itself
+    ctx = gl.ExecutionContext(device="cpu", backend="numba")
+    fresh = gl.from_numpy(scalars={"x": x}, ctx=ctx)
+    (column,) = model.load(fresh).cache.values()
+    assert np.shares_memory(column, fresh.scalar("x"))
+
+    pq.write_table(pa.table({"x": x}), tmp_path / "x.parquet")
+    mapped = gl.read_parquet(tmp_path / "x.parquet", ctx=ctx)
+    assert not mapped.scalar("x").flags.writeable
+    ev = model.load(mapped)
+    (column,) = ev.cache.values()
+    assert column.flags.writeable and not np.shares_memory(column, mapped.scalar("x"))
+    reference = gl.ExecutionContext(device="cpu", backend="numpy")
+    want = gl.NLL(model, fresh.to(reference), fresh.to(reference), normalization="events").value([1.3])
+    assert gl.NLL(model, mapped, mapped, normalization="events").value([1.3]) == pytest.approx(want, rel=1e-12)

@@ -59,10 +59,7 @@ class _Emitter:
         self.col_index = {id(c): j for j, c in enumerate(plan.columns)}
 
     def ref(self, node: Node, event: bool) -> str:
-        k = self.plan.number(node)
-        if self.plan.is_uniform(node):
-            return f"v{k}" if event and self.f32 else f"u{k}"
-        return f"e{k}"
+        return self.plan.identifier(node, event, self.f32)
 
     def real_ref(self, node: Node) -> str:
         r = self.ref(node, True)

@@ -6,9 +6,9 @@ of the summed quantity with respect to a free parameter ``p`` is then
 
     ∂f/∂p = Σ_u Re ḡ_u · Re ∂u/∂p + Im ḡ_u · Im ∂u/∂p,
 
-where ∂u/∂p only involves parameters: :func:`chain_rule` generates a small Python function
-computing it once per call (tens of lines for the K-matrix model, a few microseconds).
-Identifiers come from node numbers, never from names.  A parameter point where a uniform
+where ∂u/∂p only involves parameters: :func:`chain_rule` builds the matrix of these
+derivatives (constant for plain couplings, else evaluated by a generated Python function)
+and applies it once per call, a few microseconds.  A parameter point where a uniform
 derivative cannot be computed (a square root of a negative number, a division by zero) gives
 NaN entries, as the kernel itself would.
 
@@ -30,82 +30,57 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gpu_laddu.codegen.plan import DERIVATIVES, KernelPlan
-from gpu_laddu.codegen.python import PythonLowering, literal
-from gpu_laddu.errors import IRError
+from gpu_laddu.codegen.plan import KernelPlan
+from gpu_laddu.codegen.python import scalar_function
 from gpu_laddu.ir.grad import derivative
-from gpu_laddu.ir.nodes import topo_order
+from gpu_laddu.passes.cse import cse
+from gpu_laddu.passes.fold import fold
+from gpu_laddu.passes.pipeline import Pass, Pipeline
 
 Chain = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
-
-def _scaled(term: str, factor: float) -> str | None:
-    if factor == 0.0:
-        return None
-    if factor == 1.0:
-        return term
-    if factor == -1.0:
-        return f"-{term}"
-    return f"{term} * {literal(factor)}"
-
-
-def chain_source(plan: KernelPlan) -> str:
-    """Python source of ``chain(p, b, g)``: ``g[k] = ∂f/∂p_k`` from the adjoint sums ``b`` (= outputs[1:])."""
-    names = plan.parameters
-    pairs = [(j, k, derivative(u, name)) for j, u in enumerate(plan.boundary) for k, name in enumerate(names)]
-    derivs = DERIVATIVES.run([d for _, _, d in pairs])
-    order = [n for n in topo_order(derivs) if n.op != "const"]
-    number = {id(n): i for i, n in enumerate(order)}
-    lowering = PythonLowering(False)
-    lines = ["def chain(p, b, g):"]
-    for n in order:
-        if n.op == "param":
-            if n.attrs[0] not in names:
-                raise IRError(f"{n!r}: parameter is neither free nor fixed")
-            lines.append(f"    t{number[id(n)]} = p[{names.index(n.attrs[0])}]")
-        else:
-            args = [literal(i.attrs[0]) if i.op == "const" else f"t{number[id(i)]}" for i in n.inputs]
-            lines.append(f"    t{number[id(n)]} = {lowering.expr(n, args)}")
-    terms: list[list[str]] = [[] for _ in names]
-    for (j, k, _), d in zip(pairs, derivs):
-        re_slot, im_slot = (s - 1 if s is not None else None for s in plan.slots[j])
-        parts: list[str | None]
-        if d.op == "const":
-            value = complex(d.attrs[0])
-            parts = [_scaled(f"b[{re_slot}]", value.real)]
-            if im_slot is not None:
-                parts.append(_scaled(f"b[{im_slot}]", value.imag))
-        else:
-            ref = f"t{number[id(d)]}"
-            if d.dtype == "complex":
-                parts = [f"b[{re_slot}] * {ref}.real"]
-                if im_slot is not None:
-                    parts.append(f"b[{im_slot}] * {ref}.imag")
-            else:
-                parts = [f"b[{re_slot}] * {ref}"]
-        terms[k].extend(p for p in parts if p is not None)
-    for k, ts in enumerate(terms):
-        if ts:
-            lines.append(f"    g[{k}] = {' + '.join(ts)}")
-    lines.append("    return g")
-    return "\n".join(lines) + "\n"
+DERIVATIVES = Pipeline([Pass("cse", cse), Pass("fold", fold)], name="derivatives")
 
 
 def chain_rule(plan: KernelPlan) -> Chain:
-    """``gradient(p, b)``: the parameter gradient from the parameter values and the adjoint sums."""
-    namespace: dict[str, object] = {}
-    exec(compile("import cmath\nimport math\n" + chain_source(plan), f"<gpu_laddu chain {plan.name}>", "exec"),
-         namespace)
-    fn = namespace["chain"]
-    n = len(plan.parameters)
+    """``gradient(p, b)``: the parameter gradient from the parameter values and the adjoint sums
+    ``b`` (the kernel's ``outputs[1:]``), as ``b @ J`` with J[slot, k] = Re or Im ∂u/∂p_k.
+
+    Constant entries of J (the usual case: ∂ complex(x, y)/∂x = 1) are set once; the others
+    come from :func:`~gpu_laddu.codegen.python.scalar_function` per call.
+    """
+    names = plan.parameters
+    base = np.zeros((len(plan.outputs) - 1, len(names)))
+    varying: list[tuple[int, int | None, int]] = []  # (row of Re, row of Im or None, parameter)
+    nodes = []
+    for j, u in enumerate(plan.boundary):
+        re_row, im_row = (None if s is None else s - 1 for s in plan.slots[j])
+        assert re_row is not None
+        for k, d in enumerate(DERIVATIVES.run([derivative(u, name) for name in names])):
+            if d.op == "const":
+                value = complex(d.attrs[0])
+                base[re_row, k] += value.real
+                if im_row is not None:
+                    base[im_row, k] += value.imag
+            else:
+                varying.append((re_row, im_row, k))
+                nodes.append(d)
+    values = scalar_function(nodes, names) if nodes else None
 
     def gradient(p: np.ndarray, b: np.ndarray) -> np.ndarray:
-        g = np.zeros(n)
+        if values is None:
+            return b @ base
+        jacobian = base.copy()
         try:
-            return fn(p.tolist(), b.tolist(), g)  # type: ignore[operator]
+            evaluated = values(p.tolist())
         except (ArithmeticError, ValueError):
-            g[:] = np.nan
-            return g
+            return np.full(len(names), np.nan)
+        for (re_row, im_row, k), v in zip(varying, evaluated):
+            v = complex(v)
+            jacobian[re_row, k] += v.real
+            if im_row is not None:
+                jacobian[im_row, k] += v.imag
+        return b @ jacobian
 
     return gradient
 

@@ -31,7 +31,6 @@ from gpu_laddu.errors import IRError
 from gpu_laddu.ir.adjoint import reverse_adjoint
 from gpu_laddu.ir.nodes import Node, graph_fingerprint, topo_order
 from gpu_laddu.passes.cse import cse
-from gpu_laddu.passes.fold import fold
 from gpu_laddu.passes.pipeline import Pass, Pipeline
 
 KIND = "nll"
@@ -139,10 +138,22 @@ class KernelPlan:
         """True for nodes computed before the event loop."""
         return id(node) in self.uniform_ids
 
+    def identifier(self, node: Node, in_event_loop: bool, f32: bool) -> str:
+        """The variable holding ``node`` in generated code, every target alike: ``u<k>`` a uniform
+        node, ``v<k>`` its float32 copy read by f32 event code, ``e<k>`` an event node.
 
-#: Simplifies the uniform derivatives of the chain rule.  The adjoint outputs themselves only get
-#: CSE: folding would reassociate products such as adjoint(S)·conj(B) and lose the sharing of adjoint(S).
-DERIVATIVES = Pipeline([Pass("cse", cse), Pass("fold", fold)], name="derivatives")
+        >>> from gpu_laddu.ir.nodes import param
+        >>> make_plan(param("a"), ("a",)).identifier(param("a"), True, True)
+        'v0'
+        """
+        k = self.number(node)
+        if self.is_uniform(node):
+            return f"v{k}" if in_event_loop and f32 else f"u{k}"
+        return f"e{k}"
+
+
+#: The adjoint outputs only get CSE: folding would reassociate products such as
+#: adjoint(S)·conj(B) and lose the sharing of adjoint(S).
 ADJOINT = Pipeline([Pass("cse", cse)], name="adjoint")
 
 

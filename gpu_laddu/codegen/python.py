@@ -1,23 +1,31 @@
-"""Python (and Numba) source of IR ops: the expression lowering shared by the Numba kernels and the
-per-call chain rule (:mod:`gpu_laddu.codegen.chain`).
+"""Python (and Numba) source of IR ops: the expression lowering shared by the Numba kernels and
+the per-call host functions of parameter-only nodes (:func:`scalar_function`: the chain rule
+of :mod:`gpu_laddu.codegen.chain`, the coefficients of the normalisation integrals).
 
 Real nodes become ``float`` expressions, complex nodes ``complex`` expressions, using only
-``math``, ``cmath`` and, in f32 event mode, ``np.complex64``/``np.float32``.
+``math``, ``cmath`` and, in f32 event mode, ``np.complex64``/``np.float32``.  Event code
+writes mixed real/complex products and complex divisions as real arithmetic without branches
+(for the vectoriser); ``exact=True`` keeps Python's own operators, as the host functions do.
 
 Examples
 --------
 >>> from gpu_laddu.ir.nodes import make, param
 >>> PythonLowering(False).expr(make("norm_sqr", (make("complex", (param("x"), param("y"))),)), ["z"])
 '(z.real * z.real + z.imag * z.imag)'
+>>> f = scalar_function([make("mul", (param("y"), make("complex", (param("x"), param("y")))))], ["x", "y"])
+>>> f([1.0, 2.0])
+[(2+4j)]
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gpu_laddu.codegen.plan import complex_input, lower
-from gpu_laddu.ir.nodes import Node
+from gpu_laddu.errors import IRError
+from gpu_laddu.ir.nodes import Node, topo_order
 
 
 def _num(x: float) -> str:
@@ -42,8 +50,9 @@ def literal(value: complex | float) -> str:
 class PythonLowering:
     """Expression of each op, given its arguments' source; ``wrap`` makes a complex of event precision."""
 
-    def __init__(self, f32_event: bool) -> None:
+    def __init__(self, f32_event: bool, *, exact: bool = False) -> None:
         self.f32_event = f32_event
+        self.exact = exact
 
     def wrap(self, expr: str) -> str:
         return f"np.complex64({expr})" if self.f32_event else expr
@@ -67,7 +76,7 @@ def _unary_math(name: str) -> Callable[[PythonLowering, Node, list[str]], str]:
 
 def _mul(lw: PythonLowering, n: Node, a: list[str]) -> str:
     x, y = n.inputs
-    if x.dtype != y.dtype:  # real × complex: two real products, not a complex one with a zero part
+    if x.dtype != y.dtype and not lw.exact:  # real × complex: two real products, not a complex one with a zero part
         r, z = (a[0], a[1]) if x.dtype == "real" else (a[1], a[0])
         return lw.wrap(f"complex({r} * {z}.real, {r} * {z}.imag)")
     return f"{a[0]} * {a[1]}"
@@ -75,6 +84,8 @@ def _mul(lw: PythonLowering, n: Node, a: list[str]) -> str:
 
 def _div(lw: PythonLowering, n: Node, a: list[str]) -> str:
     x, y = n.inputs
+    if lw.exact:
+        return f"{a[0]} / {a[1]}"
     if y.dtype == "real":
         return lw.wrap(f"complex({a[0]}.real / {a[1]}, {a[0]}.imag / {a[1]})") if x.dtype == "complex" else \
             f"{a[0]} / {a[1]}"
@@ -108,3 +119,45 @@ LOWER: dict[str, Callable[[PythonLowering, Node, list[str]], str]] = {
     "mul": _mul,
     "div": _div,
 }
+
+
+def scalar_source(outputs: Sequence[Node], parameters: Sequence[str]) -> str:
+    """Python source of ``values(p)``: the list of ``outputs`` (parameter-only nodes) at the
+    parameter values ``p`` (in ``parameters`` order).  Identifiers come from node numbers.
+
+    >>> from gpu_laddu.ir.nodes import make, param, const
+    >>> print(scalar_source([make("mul", (param("x"), const(2.0)))], ["x"]), end="")
+    def values(p):
+        t0 = p[0]
+        t1 = t0 * 2.0
+        return [t1]
+    """
+    names = tuple(parameters)
+    lowering = PythonLowering(False, exact=True)
+    ref: dict[int, str] = {}
+    lines = ["def values(p):"]
+    for n in topo_order(outputs):
+        if n.op == "const":
+            ref[id(n)] = literal(n.attrs[0])
+            continue
+        if n.op in ("column", "amp"):
+            raise IRError(f"{n!r}: a host function takes parameter-only nodes")
+        k = f"t{len(lines) - 1}"
+        if n.op == "param":
+            if n.attrs[0] not in names:
+                raise IRError(f"{n!r}: parameter is neither free nor fixed")
+            lines.append(f"    {k} = p[{names.index(n.attrs[0])}]")
+        else:
+            lines.append(f"    {k} = {lowering.expr(n, [ref[id(i)] for i in n.inputs])}")
+        ref[id(n)] = k
+    lines.append(f"    return [{', '.join(ref[id(o)] for o in outputs)}]")
+    return "\n".join(lines) + "\n"
+
+
+def scalar_function(outputs: Sequence[Node], parameters: Sequence[str]) -> Callable[[Sequence[float]], list[Any]]:
+    """``values(p)`` of :func:`scalar_source`, compiled: host floats and complexes, raising like Python
+    math does (``ValueError`` for the square root of a negative float, ``ZeroDivisionError``)."""
+    namespace: dict[str, Any] = {}
+    exec(compile("import cmath\nimport math\n" + scalar_source(outputs, parameters), "<gpu_laddu scalars>", "exec"),
+         namespace)
+    return namespace["values"]

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.dataset import Dataset, build_dataset
-from gpu_laddu.data.schema import ColumnPlan, ColumnType, Selection, check_nulls_policy, resolve_columns
+from gpu_laddu.data.schema import ColumnPlan, ColumnType, Selection, check_nulls_policy, repeated_names, resolve_columns
 from gpu_laddu.data.validate import M2_TOLERANCE
 from gpu_laddu.errors import DataError
 
@@ -308,8 +308,7 @@ def arrow_fields(schema: pa.Schema, source: str) -> dict[str, ColumnType]:
     >>> list(arrow_fields(pa.schema([("x", pa.float64())]), "demo"))
     ['x']
     """
-    names = schema.names
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = repeated_names(schema.names)
     if dupes:
         raise DataError(f"{source}: duplicate column names {dupes}")
     return {f.name: arrow_column_type(f.type) for f in schema}

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from gpu_laddu.context import ExecutionContext
 from gpu_laddu.data.dataset import Dataset
+from gpu_laddu.data.schema import repeated_names
 from gpu_laddu.errors import DataError
 
 #: events per independently seeded block of bootstrap draws (fixes the result for any rank count)
@@ -303,7 +304,7 @@ def to_arrow(ds: Dataset) -> pa.Table:
     names = [f"{n}_{s}" for n in ds.p4_names for s in ("e", "px", "py", "pz")] + list(ds.scalar_names)
     if ds.has_explicit_weights:
         names.append("weight")
-    clashes = sorted({n for n in names if names.count(n) > 1})
+    clashes = repeated_names(names)
     if clashes:
         raise DataError(f"to_arrow: column names {clashes} would appear twice; rename the scalars")
     columns = ds.columns()

@@ -25,7 +25,7 @@ import pyarrow as pa
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.arrow import arrow_column_type, dataset_from_table, ingest, numpy_column_type, table_columns
 from gpu_laddu.data.dataset import Dataset
-from gpu_laddu.data.schema import ColumnType, Selection, check_nulls_policy, resolve_columns
+from gpu_laddu.data.schema import ColumnType, Selection, check_nulls_policy, repeated_names, resolve_columns
 from gpu_laddu.errors import DataError
 
 
@@ -143,8 +143,8 @@ def from_pandas(
     if not hasattr(df, "columns") or not hasattr(df, "dtypes"):
         raise DataError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
     names = [str(c) for c in df.columns]
-    if len(set(names)) != len(names):
-        raise DataError(f"{source}: duplicate column names {sorted({n for n in names if names.count(n) > 1})}")
+    if repeated_names(names):
+        raise DataError(f"{source}: duplicate column names {repeated_names(names)}")
     columns: dict[str, Any] = {}
     fields: dict[str, ColumnType] = {}
     for name, (_, series) in zip(names, df.items()):

@@ -99,6 +99,15 @@ class ColumnPlan:
         return tuple(dict.fromkeys(names))
 
 
+def repeated_names(names: Sequence[str]) -> list[str]:
+    """The names that occur more than once, sorted.
+
+    >>> repeated_names(["x", "y", "x"])
+    ['x']
+    """
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 def check_nulls_policy(nulls: str) -> None:
     """Raise :class:`DataError` unless ``nulls`` is ``"error"`` or ``"nan"``.
 

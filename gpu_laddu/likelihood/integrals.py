@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cpu_fallback.interpreter import Program
+from gpu_laddu.codegen.python import scalar_function
 from gpu_laddu.ir.grad import derivative
-from gpu_laddu.ir.nodes import Node, graph_fingerprint, iter_ops
+from gpu_laddu.ir.nodes import Node, iter_ops
 from gpu_laddu.passes.fold import fold
 from gpu_laddu.passes.normalize import Decomposition, decompose_intensity
 
@@ -50,7 +51,7 @@ class Integrals:
         self._lin = np.array([slot[id(c)] for c in decomposition.linear_coefficients], dtype=np.intp)
         self._coh = [np.array([slot[id(c)] for c in t.coefficients], dtype=np.intp) for t in decomposition.coherent]
         self._scale = [None if t.scale is None else slot[id(t.scale)] for t in decomposition.coherent]
-        self._values = Program(nodes, self.ctx)
+        self._values = scalar_function(nodes, self.parameters)
         self._template = np.zeros((len(self.parameters), len(nodes)), dtype=np.complex128)
         where: list[tuple[int, int]] = []
         dnodes: list[Node] = []
@@ -62,7 +63,7 @@ class Integrals:
                     where.append((j, k))
                     dnodes.append(d)
         self._where = tuple(np.array(ix, dtype=np.intp) for ix in zip(*where)) if where else None
-        self._gradient = Program([*nodes, *dnodes], self.ctx)
+        self._gradient = scalar_function([*nodes, *dnodes], self.parameters)
         self.matrices, self.vector = self._integrate(ev)
 
     def _integrate(self, ev: Evaluator) -> tuple[list[np.ndarray], np.ndarray]:
@@ -113,10 +114,8 @@ class Integrals:
 
     def sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
         """Global ``[Σ_acc w·I, Σ_acc w·∂I/∂p_k ...]`` (derivatives 0 unless ``with_gradient``)."""
-        params = dict(zip(self.parameters, values.tolist()))
         n_nodes = self._template.shape[1]
-        program = self._gradient if with_gradient else self._values
-        raw = program.run({}, params, 0)
+        raw = (self._gradient if with_gradient else self._values)(values.tolist())
         c = np.array(raw[:n_nodes], dtype=np.complex128)
         dc = self._template.copy()
         if with_gradient and self._where is not None:
@@ -141,12 +140,11 @@ class NormalizationIntegrals:
 
     def __init__(self, ev: Evaluator) -> None:
         self.ev = ev
-        self._by_graph: dict[str, Integrals | None] = {}
+        self._by_graph: dict[Node, Integrals | None] = {}
 
     def current(self) -> Integrals | None:
         """The integrals for the evaluator's current activation (computed at first use)."""
-        value = self.ev.specialized_graph()[0]
-        key = graph_fingerprint([value])
+        value = key = self.ev.specialized_graph()[0]  # one per activation mask; nodes are interned
         if key not in self._by_graph:
             from gpu_laddu.profiling import annotate
 

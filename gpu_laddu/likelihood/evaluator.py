@@ -85,6 +85,9 @@ class Evaluator:
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:
         for node in iter_ops(graph, "column"):
+            check = getattr(node.attrs[0], "check_columns", None)
+            if callable(check):  # a source with its own, more specific error (e.g. a reaction's)
+                check(dataset)
             p4s, scalars = node.attrs[0].required_columns()
             dataset.require(p4s, scalars, "the model", ModelError)
 

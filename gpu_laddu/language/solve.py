@@ -63,19 +63,37 @@ class InverseElement:
         return frozenset(p4s), frozenset(scalars)
 
 
+_SIMPLIFIED: dict[tuple[str, ...], list[Node]] = {}
+TILE_EVENTS = 4096
+"""Events per tile when evaluating the matrix elements (intermediates stay in the CPU caches)."""
+
+
 def _batched_inverse(nodes: tuple[Node, ...], n: int, dataset: Any, memo: dict[Any, Any]) -> Any:
     import numpy as np
 
     from cpu_fallback.interpreter import Program
+    from gpu_laddu.passes.cse import cse
+    from gpu_laddu.passes.fold import fold
 
     ctx, xp = dataset.ctx, dataset.ctx.xp
     n_events = dataset.n_events
-    program = Program(list(nodes), ctx, dtypes=(np.float64, np.complex128))
-    leaves = {leaf.attrs[0].key: leaf.attrs[0].compute(dataset, memo) for leaf in iter_ops(nodes, "column")}
-    values = program.run(leaves, {}, n_events)
+    key = tuple(x.fingerprint for x in nodes)
+    simplified = _SIMPLIFIED.get(key)
+    if simplified is None:  # shared symmetric entries, folded constants
+        simplified = _SIMPLIFIED[key] = fold(cse(fold(list(nodes))))
+    leaves = {leaf.attrs[0].key: leaf.attrs[0].compute(dataset, memo) for leaf in iter_ops(simplified, "column")}
+    if ctx.backend == "numba":  # one generated per-event kernel: elements and Gauss–Jordan inverse
+        from cpu_fallback.matrix_kernel import batched_inverse
+
+        return batched_inverse(simplified, n, leaves, n_events)
+    program = Program(simplified, ctx, dtypes=(np.float64, np.complex128))
     stacked = xp.empty((n_events, n, n), dtype=xp.complex128)
-    for k, v in enumerate(values):
-        stacked[:, k // n, k % n] = v
+    tile = n_events if ctx.backend_impl.device_kind != "cpu" else TILE_EVENTS
+    for lo in range(0, n_events, max(tile, 1)):
+        hi = min(lo + tile, n_events)
+        part = {key: column[lo:hi] for key, column in leaves.items()}
+        for k, v in enumerate(program.run(part, {}, hi - lo)):
+            stacked[lo:hi, k // n, k % n] = v
     if n_events == 0:
         return stacked
     try:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from gpu_laddu.errors import ModelError, ParameterError
+from gpu_laddu.errors import ExpressionTypeError, ModelError, ParameterError
 from gpu_laddu.ir.nodes import Node, const, make, param
 
 
@@ -251,7 +251,7 @@ def as_expression(x: ExprLike) -> Expression:
         if not (math.isfinite(x.real) and math.isfinite(x.imag)) if isinstance(x, complex) else not math.isfinite(x):
             raise ParameterError(f"constant must be finite, got {x!r}")
         return Expression(const(x))
-    raise TypeError(f"cannot use {type(x).__name__} {x!r} in an amplitude expression")
+    raise ExpressionTypeError(f"cannot use {type(x).__name__} {x!r} in an expression")
 
 
 def merge_metadata(*exprs: Expression) -> tuple[dict[str, ParameterSpec], dict[str, Node]]:
@@ -276,7 +276,7 @@ def combine(op: str, *operands: Expression) -> Expression:
 
 def _real_number(name: str, what: str, value: Any) -> float:
     """``value`` as a finite float, or a ParameterError naming the parameter and the argument."""
-    if isinstance(value, bool) or isinstance(value, (str, bytes, complex)):
+    if isinstance(value, (bool, str, bytes, complex)):
         raise ParameterError(f"parameter {name!r}: {what} must be a real number, got {value!r}")
     try:
         out = float(value)

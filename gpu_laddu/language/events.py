@@ -25,6 +25,7 @@ from gpu_laddu.ir.expr import Expression, ExprLike, acos, as_expression, atan2, 
 from gpu_laddu.ir.nodes import column
 from gpu_laddu.language.arrays import ExprArray, vector
 
+
 @dataclass(frozen=True)
 class EventColumn:
     """Column source: a raw dataset column, a scalar (``component`` None) or one four-vector component."""

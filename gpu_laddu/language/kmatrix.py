@@ -281,8 +281,9 @@ def chew_mandelstam(s: ExprLike, *, mass1: ExprLike, mass2: ExprLike) -> Express
     if s_.node.eval_class == EvalClass.PER_EVALUATION:
         raise ModelError("chew_mandelstam: s must not depend on a free parameter (it is evaluated per dataset)")
     if s_.node.eval_class == EvalClass.PER_COMPILE:
-        from gpu_laddu.amplitudes.functions import chew_mandelstam as chew_mandelstam_array
         import numpy as np
+
+        from gpu_laddu.amplitudes.functions import chew_mandelstam as chew_mandelstam_array
 
         value = complex(chew_mandelstam_array(np.array([complex(s_.node.value).real]), m1, m2)[0])
         return as_expression(value)

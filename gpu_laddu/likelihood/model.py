@@ -79,7 +79,7 @@ class Model:
     def default_parameters(self) -> list[float]:
         """Start values of the free parameters: their initial values, else 0 (as laddu)."""
         specs = self._expr.params
-        return [0.0 if specs[n].initial is None else float(specs[n].initial) for n in self.parameters]
+        return [float(specs[n].initial or 0.0) for n in self.parameters]
 
     @property
     def fixed_parameters(self) -> dict[str, float]:

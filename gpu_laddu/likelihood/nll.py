@@ -65,7 +65,7 @@ class _LikelihoodTerm(FitMethods):
         if not hasattr(model, "load"):
             from gpu_laddu.likelihood.model import Model as _Model
 
-            model = _Model(model)
+            model = _Model(model)  # type: ignore[arg-type]  # an expression: laddu's NLL takes a Model
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
         for what, ds in (("data", data), ("accepted-MC", accmc)):
             if ds.n_events_global == 0:

@@ -12,15 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gpu_laddu.amplitudes.kmatrix_data import FAMILIES, KMatrixFamily
-from tests.laddu_oracle import laddu_helicity_angles, laddu_mass_s, laddu_polarization
+from tests.laddu_oracle import _ld, laddu_helicity_angles, laddu_mass_s, laddu_polarization
 
 KS_MASS = 0.497611
-
-
-def _ld() -> Any:
-    import laddu
-
-    return laddu
 
 
 def laddu_zlm(l: int, m: int, reflectivity: str) -> Any:

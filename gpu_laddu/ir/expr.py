@@ -187,6 +187,18 @@ class Expression:
         """This expression carrying the projection/activation tag ``tag`` (several may share a tag)."""
         return amplitude(tag, self, tag=True)
 
+    def dot(self) -> str:
+        """Graphviz DOT source of this expression's graph (laddu's ``Expr.dot``)."""
+        from gpu_laddu.ir.printer import format_dot
+
+        return format_dot([self.node])
+
+    def tree(self) -> str:
+        """A text listing of this expression's graph, one node per line."""
+        from gpu_laddu.ir.printer import format_graph
+
+        return format_graph([self.node])
+
     def named(self, name: str) -> Expression:
         """laddu's display name: accepted for compatibility, does not change the value."""
         if not isinstance(name, str):

@@ -144,3 +144,11 @@ def test_undefined_points_raise_likelihood_error():
         gl.Model(x.log()).evaluate(parameters=[0.0])
     with pytest.raises(gl.LikelihoodError):
         gl.Model(1.0 / x).evaluate(parameters=[0.0])
+
+
+def test_dot_and_tree_describe_the_graph():
+    e = (gl.parameter('a"b') * 2.0 + gl.scalar("v")).sqrt()
+    dot = e.dot()
+    assert dot.startswith("digraph expression {") and dot.endswith("}")
+    assert dot.count("->") == 5 and '\\"' in dot  # five edges; the quote in the name is escaped
+    assert e.tree().splitlines()[-1] == "out[0] = %5"

@@ -25,6 +25,8 @@ SCALAR_RULES: dict[str, Callable[..., Any]] = {
     "log": lambda a: cmath.log(a) if isinstance(a, complex) else math.log(a),
     "sin": math.sin,
     "cos": math.cos,
+    "acos": math.acos,
+    "atan2": math.atan2,
     "cis": lambda a: complex(math.cos(a), math.sin(a)),
     "to_complex": complex,
     "complex": lambda a, b: complex(a, b),

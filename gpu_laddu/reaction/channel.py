@@ -12,7 +12,7 @@ Examples
 ...                 vertices=[gl.Vertex("d", incoming=["x"], outgoing=["a", "b"])])
 >>> ds = gl.from_numpy(p4s={"a": np.array([[2.0, 0.0, 0.0, 1.0]]), "b": np.array([[2.0, 0.0, 0.0, -1.0]])})
 >>> frame = ch.vertex("d")
->>> cos = frame.costheta("a", z_axis=gl.FrameVec3.z_axis(), y_hint=gl.FrameVec3.y_axis())
+>>> cos = frame.costheta("a", z_axis=gl.Vec3.z_axis(), y_hint=gl.Vec3.y_axis())
 >>> gl.Model(cos).load(ds).evaluate([]).real.tolist(), gl.Model(ch.mass("x")).load(ds).evaluate([]).real.tolist()
 ([1.0], [4.0])
 """
@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from gpu_laddu.ir.expr import Expression
+from gpu_laddu.language.events import Vec3
 from gpu_laddu.reaction.errors import ReactionError, UnknownEdgeError
-from gpu_laddu.reaction.frames import FrameVec3, as_frame_vec3, scalar_expr
+from gpu_laddu.reaction.frames import FrameVec3, angle, as_vec3, scalar_expr
 from gpu_laddu.reaction.graph import Edge, Topology, Tree, Vertex, add_tree, sub_tree
 from gpu_laddu.reaction.particle import Particle
 
@@ -177,23 +178,21 @@ class VertexFrame:
         tree = self._channel.resolved_p4(edge)
         return FrameVec3(("frame", self._chain, tree), self._channel.topology.known())
 
-    def _axes(self, edge: str, z_axis: Any, y_hint: Any) -> tuple[FrameVec3, FrameVec3, FrameVec3]:
-        return (self.vec3(edge), as_frame_vec3(z_axis, "z_axis"), as_frame_vec3(y_hint, "y_hint"))
+    def _angle(self, kind: str, edge: str, z_axis: Any, y_hint: Any) -> Expression:
+        z, y = as_vec3(z_axis, "z_axis"), as_vec3(y_hint, "y_hint")
+        return angle(kind, self.vec3(edge), z, y)
 
-    def costheta(self, edge: str, *, z_axis: Any, y_hint: Any) -> Expression:
+    def costheta(self, edge: str, *, z_axis: Vec3, y_hint: Vec3) -> Expression:
         """cos θ of ``edge``'s momentum about ``z_axis`` (``y_hint`` unused, as in laddu)."""
-        p, z, _ = self._axes(edge, z_axis, y_hint)
-        return scalar_expr(("costheta", p.spec, z.spec), p.known)
+        return self._angle("costheta", edge, z_axis, y_hint)
 
-    def theta(self, edge: str, *, z_axis: Any, y_hint: Any) -> Expression:
+    def theta(self, edge: str, *, z_axis: Vec3, y_hint: Vec3) -> Expression:
         """θ = arccos(cos θ) of ``edge``'s momentum about ``z_axis``."""
-        p, z, _ = self._axes(edge, z_axis, y_hint)
-        return scalar_expr(("theta", p.spec, z.spec), p.known)
+        return self._angle("theta", edge, z_axis, y_hint)
 
-    def phi(self, edge: str, *, z_axis: Any, y_hint: Any) -> Expression:
+    def phi(self, edge: str, *, z_axis: Vec3, y_hint: Vec3) -> Expression:
         """φ of ``edge``'s momentum about ``z_axis``, ŷ along ``y_hint`` made orthogonal to it, x̂ = ŷ × ẑ."""
-        p, z, y = self._axes(edge, z_axis, y_hint)
-        return scalar_expr(("phi", p.spec, z.spec, y.spec), p.known)
+        return self._angle("phi", edge, z_axis, y_hint)
 
     def mandelstam(self, channel: Any) -> Expression:
         """Mandelstam ``"s"``, ``"t"`` or ``"u"`` of this 2 → 2 vertex (laddu's choice of pairs)."""

@@ -13,7 +13,7 @@ Examples
 >>> z = FrameVec3.z_axis()
 >>> (-z).spec
 ('neg', ('const', 0.0, 0.0, 1.0))
->>> z.px().node.op
+>>> (-z).px().node.op
 'column'
 """
 
@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpu_laddu.errors import ModelError
-from gpu_laddu.ir.expr import Expression
+from gpu_laddu.ir.expr import Expression, acos, as_expression, atan2
 from gpu_laddu.ir.nodes import column
+from gpu_laddu.language.events import Vec3
 from gpu_laddu.physics.frames import apply_boosts, chain_boosts, costheta, phi
-from gpu_laddu.physics.vectors import Vec3, Vec4, add4, cross3, dot3, mag3, mass2, momentum, scale3, sub4, unit3
+from gpu_laddu.physics.vectors import Vec3 as Arr3
+from gpu_laddu.physics.vectors import Vec4, add4, cross3, dot3, mag3, mass2, momentum, scale3, sub4, unit3
 from gpu_laddu.reaction.errors import MissingColumnError, ReactionError
 
 Spec = tuple[Any, ...]
@@ -67,7 +69,7 @@ def eval_tree(dataset: Any, tree: Spec, memo: dict[Any, Any]) -> Vec4:
     return out
 
 
-def _boosts(dataset: Any, chain: tuple[Spec, ...], memo: dict[Any, Any]) -> list[Vec3]:
+def _boosts(dataset: Any, chain: tuple[Spec, ...], memo: dict[Any, Any]) -> list[Arr3]:
     key = ("reaction-boosts", chain)
     if key not in memo:
         xp = dataset.ctx.xp
@@ -80,13 +82,13 @@ def _boosts(dataset: Any, chain: tuple[Spec, ...], memo: dict[Any, Any]) -> list
     return memo[key]
 
 
-def eval_vec3(dataset: Any, spec: Spec, memo: dict[Any, Any]) -> Vec3:
+def eval_vec3(dataset: Any, spec: Spec, memo: dict[Any, Any]) -> Arr3:
     """A symbolic three-vector for every event."""
     key = ("reaction-vec3", spec)
     if key in memo:
         return memo[key]
     xp, op = dataset.ctx.xp, spec[0]
-    out: Vec3
+    out: Arr3
     if op == "frame":
         chain, tree = spec[1], spec[2]
         out = momentum(apply_boosts(xp, eval_tree(dataset, tree, memo), _boosts(dataset, chain, memo)))
@@ -193,32 +195,48 @@ def scalar_expr(spec: Spec, known: str = "") -> Expression:
     return Expression(column(ReactionColumn(spec, known)))
 
 
-class FrameVec3:
+def _spec_of(value: Any) -> Spec | None:
+    """The spec of a FrameVec3, or of a language ``Vec3`` with constant components; else None."""
+    if isinstance(value, FrameVec3):
+        return value.spec
+    if isinstance(value, Vec3):
+        nodes = [c.node for c in value.components()]
+        if all(n.op == "const" and n.dtype == "real" for n in nodes):
+            return ("const", *(float(n.attrs[0]) for n in nodes))
+    return None
+
+
+class FrameVec3(Vec3):
     """A per-event three-vector: a vertex-frame momentum, a fixed axis, or an expression of those.
 
-    Returned by :meth:`VertexFrame.vec3`; used as the ``z_axis`` and ``y_hint`` of the
-    vertex-frame angles.  Supports ``-v``, ``v + w``, ``v - w``, ``k * v``, :meth:`cross`,
-    :meth:`unit`; :meth:`dot`, :meth:`mag`, :meth:`px` … give
-    :class:`~gpu_laddu.ir.expr.Expression` values.
+    A :class:`~gpu_laddu.Vec3` (its components are per-event expressions), returned by
+    :meth:`VertexFrame.vec3`.  Combined with other frame vectors or constant vectors
+    (``-v``, ``v + w``, ``v - w``, ``k * v``, :meth:`cross`, :meth:`unit`, :meth:`dot`, …) it
+    stays one array computation at load; combined with any other ``Vec3`` it behaves as a
+    plain ``Vec3``.
 
     Examples
     --------
-    >>> v = FrameVec3.x_axis().cross(FrameVec3.y_axis())
-    >>> v.spec[0]
-    'cross'
+    >>> import gpu_laddu as gl
+    >>> v = FrameVec3.x_axis().cross(gl.Vec3.y_axis())
+    >>> v.spec[0], isinstance(v, gl.Vec3)
+    ('cross', True)
     """
 
     __slots__ = ("spec", "known")
 
     def __init__(self, spec: Spec, known: str = "") -> None:
+        if spec[0] == "const":
+            comps: list[Any] = [spec[1], spec[2], spec[3]]
+        else:
+            comps = [scalar_expr(("comp", spec, i), known) for i in range(3)]
+        for slot, value in zip(("x_", "y_", "z_"), comps):  # Vec3.__init__ walks type(self).__slots__
+            object.__setattr__(self, slot, as_expression(value))
         object.__setattr__(self, "spec", spec)
         object.__setattr__(self, "known", known)
 
     spec: Spec
     known: str
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("FrameVec3 is immutable")
 
     @staticmethod
     def constant(x: float, y: float, z: float) -> FrameVec3:
@@ -240,40 +258,40 @@ class FrameVec3:
         """The unit vector ẑ."""
         return FrameVec3.constant(0.0, 0.0, 1.0)
 
-    def _with(self, spec: Spec, other: FrameVec3 | None = None) -> FrameVec3:
-        return FrameVec3(spec, self.known or (other.known if other is not None else ""))
+    def _with(self, spec: Spec, other: Any = None) -> FrameVec3:
+        return FrameVec3(spec, self.known or getattr(other, "known", ""))
 
     def __neg__(self) -> FrameVec3:
         return self._with(("neg", self.spec))
 
-    def __add__(self, other: Any) -> FrameVec3:
-        o = as_frame_vec3(other, "the right operand")
-        return self._with(("add", self.spec, o.spec), o)
+    def __add__(self, other: Vec3) -> Vec3:
+        o = _spec_of(other)
+        return super().__add__(other) if o is None else self._with(("add", self.spec, o), other)
 
-    def __sub__(self, other: Any) -> FrameVec3:
-        o = as_frame_vec3(other, "the right operand")
-        return self._with(("sub", self.spec, o.spec), o)
+    def __sub__(self, other: Vec3) -> Vec3:
+        o = _spec_of(other)
+        return super().__sub__(other) if o is None else self._with(("sub", self.spec, o), other)
 
-    def __mul__(self, k: float) -> FrameVec3:
-        if isinstance(k, bool) or not isinstance(k, int | float):
-            raise ReactionError(f"a FrameVec3 can be scaled by a number only, got {k!r}")
-        return self._with(("scale", self.spec, float(k)))
+    def __mul__(self, k: Any) -> Vec3:
+        if isinstance(k, int | float) and not isinstance(k, bool):
+            return self._with(("scale", self.spec, float(k)))
+        return super().__mul__(k)
 
     __rmul__ = __mul__
 
-    def cross(self, other: Any) -> FrameVec3:
+    def cross(self, other: Vec3) -> Vec3:
         """The cross product ``self × other``."""
-        o = as_frame_vec3(other, "cross's argument")
-        return self._with(("cross", self.spec, o.spec), o)
+        o = _spec_of(other)
+        return super().cross(other) if o is None else self._with(("cross", self.spec, o), other)
 
-    def unit(self) -> FrameVec3:
+    def unit(self) -> Vec3:
         """``self / |self|``."""
         return self._with(("unit", self.spec))
 
-    def dot(self, other: Any) -> Expression:
+    def dot(self, other: Vec3) -> Expression:
         """The dot product per event."""
-        o = as_frame_vec3(other, "dot's argument")
-        return scalar_expr(("dot", self.spec, o.spec), self.known or o.known)
+        o = _spec_of(other)
+        return super().dot(other) if o is None else scalar_expr(("dot", self.spec, o), self.known)
 
     def mag(self) -> Expression:
         """|v| per event."""
@@ -282,18 +300,6 @@ class FrameVec3:
     def mag2(self) -> Expression:
         """|v|² per event."""
         return scalar_expr(("mag2", self.spec), self.known)
-
-    def px(self) -> Expression:
-        """The x component per event."""
-        return scalar_expr(("comp", self.spec, 0), self.known)
-
-    def py(self) -> Expression:
-        """The y component per event."""
-        return scalar_expr(("comp", self.spec, 1), self.known)
-
-    def pz(self) -> Expression:
-        """The z component per event."""
-        return scalar_expr(("comp", self.spec, 2), self.known)
 
     def costheta(self) -> Expression:
         """cos θ about ẑ."""
@@ -307,12 +313,30 @@ class FrameVec3:
         return f"FrameVec3({self.spec!r})"
 
 
-def as_frame_vec3(value: Any, what: str) -> FrameVec3:
-    """A FrameVec3 from a FrameVec3 or three numbers."""
-    if isinstance(value, FrameVec3):
+def as_vec3(value: Any, what: str) -> Vec3:
+    """A ``Vec3`` from a ``Vec3`` (FrameVec3 included) or three numbers."""
+    if isinstance(value, Vec3):
         return value
     if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 3 and all(
             isinstance(c, int | float) and not isinstance(c, bool) for c in value):
         return FrameVec3.constant(*value)
-    raise ModelError(f"{what} must be a three-vector (FrameVec3 from VertexFrame.vec3, or three numbers), "
-                     f"got {value!r}")
+    raise ModelError(f"{what} must be a three-vector (a Vec3, e.g. VertexFrame.vec3(edge) or Vec3.z_axis(), or "
+                     f"three numbers), got {value!r}")
+
+
+def angle(kind: str, p: FrameVec3, z: Vec3, y: Vec3) -> Expression:
+    """cos θ, θ or φ of ``p`` about ``z`` (azimuth from ``y``): one array column when the axes are
+    frame or constant vectors, else the same formulas as IR over their components."""
+    zs, ys = _spec_of(z), _spec_of(y)
+    if zs is not None and (ys is not None or kind != "phi"):
+        spec = ("phi", p.spec, zs, ys) if kind == "phi" else (kind, p.spec, zs)
+        return scalar_expr(spec, p.known)
+    zhat = Vec3.unit(z)
+    cos = Vec3.dot(p, zhat) / Vec3.mag(p)
+    if kind == "costheta":
+        return cos
+    if kind == "theta":
+        return acos(cos)
+    yhat = Vec3.unit(Vec3.__sub__(y, Vec3.__mul__(zhat, Vec3.dot(y, zhat))))
+    xhat = Vec3.cross(yhat, zhat)
+    return atan2(Vec3.dot(p, yhat), Vec3.dot(p, xhat))

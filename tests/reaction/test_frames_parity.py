@@ -37,6 +37,8 @@ FRAMES = {
         ("X_decay", ["rho", "pi3"], "lab", lambda ch, V: V.z_axis(), "y"),
         ("rho_decay", ["pi1", "pi2"], "hx", lambda ch, V: -ch.vertex("rho_decay").vec3("pi3"), None),
         ("rho_decay", ["pi1"], "lab_z", lambda ch, V: V.z_axis(), "x"),
+        # a y hint read from the events (not a frame vector): the IR path over Vec3 components
+        ("rho_decay", ["pi2"], "event_y", lambda ch, V: -ch.vertex("rho_decay").vec3("pi3"), "event"),
     ],
     "kskp": [
         ("production", ["kk"], "cm", lambda ch, V: ch.vertex("production").vec3("beam"), "y"),
@@ -55,7 +57,7 @@ def _exprs(lib, vec3_type, channel, name):
     for vname, edges, fname, z_of, y_of in FRAMES[name]:
         frame = channel.vertex(vname)
         z = z_of(channel, vec3_type)
-        y = normal if y_of is None else vec3_type.y_axis() if y_of == "y" else vec3_type.x_axis()
+        y = {None: normal, "y": vec3_type.y_axis(), "x": vec3_type.x_axis()}.get(y_of) or vec3_type.event("pi3")
         for edge in edges:
             key = f"{vname}|{edge}|{fname}"
             out["cos|" + key] = frame.costheta(edge, z_axis=z, y_hint=y)
@@ -70,8 +72,13 @@ def _exprs(lib, vec3_type, channel, name):
 
 
 def _ours(ds, exprs):
+    """Reaction columns directly (shared memo); anything else (IR over components) through a Model."""
     memo: dict = {}
-    return {k: np.asarray(e.node.attrs[0].compute(ds, memo)) for k, e in exprs.items()}
+    out = {k: np.asarray(e.node.attrs[0].compute(ds, memo)) for k, e in exprs.items() if e.node.op == "column"}
+    rest = {k: e for k, e in exprs.items() if e.node.op != "column"}
+    for k, e in rest.items():
+        out[k] = np.asarray(gl.Model(e).load(ds).evaluate([]).real)
+    return out
 
 
 @pytest.mark.parametrize("name", list(TOPOLOGIES))
@@ -80,7 +87,7 @@ def test_every_vertex_angle_matches_laddu(laddu, name):
     events = topology[2](N)
     ctx = gl.ExecutionContext(device="cpu", backend="numpy")
     ds = gl.from_numpy(p4s=events, ctx=ctx)
-    ours = _ours(ds, _exprs(gl, gl.FrameVec3, build(gl, topology), name))
+    ours = _ours(ds, _exprs(gl, gl.Vec3, build(gl, topology), name))
     ref = laddu_evaluate(laddu.Dataset.from_arrays(p4s=events, scalars={}),
                          _exprs(laddu, laddu.Vec3, build(laddu, topology), name))
     assert set(ours) == set(ref)
@@ -101,7 +108,7 @@ def test_model_path_matches_column_path(laddu):
     ds = gl.from_numpy(p4s=events)
     ch = build(gl, topology)
     rho = ch.vertex("rho_decay")
-    phi = rho.phi("pi1", z_axis=-rho.vec3("pi3"), y_hint=ch.vertex("X_decay").vec3("pi3").cross(gl.FrameVec3.z_axis()))
+    phi = rho.phi("pi1", z_axis=-rho.vec3("pi3"), y_hint=ch.vertex("X_decay").vec3("pi3").cross(gl.Vec3.z_axis()))
     via_model = gl.Model(phi * 1.0).load(ds).evaluate([]).real
     ref = laddu_evaluate(laddu.Dataset.from_arrays(p4s=events, scalars={}), {
         "phi": build(laddu, topology).vertex("rho_decay").phi(

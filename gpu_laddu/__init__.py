@@ -57,7 +57,19 @@ from gpu_laddu.errors import (
     ParameterError,
 )
 from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult, bootstrap, fit, mcmc
-from gpu_laddu.generate import generate_by_model, generate_kskp, generate_kskp_mc, generate_phase_space
+from gpu_laddu.generate import (
+    GenerationError,
+    GenerationReport,
+    Generator,
+    InitialMomentum,
+    MassProposal,
+    ScalarSource,
+    VertexProposal,
+    generate_by_model,
+    generate_kskp,
+    generate_kskp_mc,
+    generate_phase_space,
+)
 from gpu_laddu.ir.expr import Expression, constant
 from gpu_laddu.language import (
     Expr,
@@ -135,8 +147,12 @@ __all__ = [
     "FitResult",
     "Flatte",
     "FrameVec3",
+    "GenerationError",
+    "GenerationReport",
+    "Generator",
     "GpuLadduError",
     "IRError",
+    "InitialMomentum",
     "KopfKMatrixA0",
     "KopfKMatrixA2",
     "KopfKMatrixF0",
@@ -148,6 +164,7 @@ __all__ = [
     "MCMCResult",
     "Mandelstam",
     "Mass",
+    "MassProposal",
     "Model",
     "ModelError",
     "NLL",
@@ -164,11 +181,13 @@ __all__ = [
     "Polarization",
     "ReactionError",
     "Scalar",
+    "ScalarSource",
     "Variable",
     "Vec3",
     "Vec4",
     "Vertex",
     "VertexFrame",
+    "VertexProposal",
     "Ylm",
     "Zlm",
     "acos",

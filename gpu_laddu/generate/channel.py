@@ -124,7 +124,7 @@ class Generator:
     >>> import gpu_laddu as gl
     >>> ch = gl.Channel("gp", edges=[
     ...     gl.Edge("beam", p4="beam", particle=gl.particles.PHOTON,
-    ...             initial_momentum=gl.InitialMomentum.uniform_energy(8.0, 9.0, [0, 0, 1])),
+    ...             initial_momentum=gl.InitialMomentum.uniform_energy(low=8.0, high=9.0, direction=[0, 0, 1])),
     ...     gl.Edge("target", p4="target", particle=gl.particles.PROTON, output=False,
     ...             initial_momentum=gl.InitialMomentum.p4([0.93827208816, 0, 0, 0])),
     ...     gl.Edge("x", p4="x", mass_proposal=gl.MassProposal(1.0, high=2.0)),
@@ -244,7 +244,7 @@ class Generator:
             weight = weight * intensity
         return columns, scalars, weight
 
-    def weighted(self, events: int, model: Any = None, parameters: Any = None, *, seed: int = 0,
+    def weighted(self, events: int, *, model: Any = None, parameters: Any = None, seed: int = 0,
                  ctx: ExecutionContext | None = None) -> tuple[Dataset, GenerationReport]:
         """``events`` phase-space events with their weights (times the model's intensity, if given).
 
@@ -259,7 +259,7 @@ class Generator:
             total, proposals, block = total + len(w), proposals + BLOCK, block + 1
         return self._finish(parts, n, ctx, proposals, seed, weighted=True, envelope=None)
 
-    def unweighted(self, events: int, model: Any = None, parameters: Any = None, *, seed: int = 0,
+    def unweighted(self, events: int, model: Any = None, *, parameters: Any = None, seed: int = 0,
                    max_weight: float | None = None, pilot_proposals: int = 10_000, safety_factor: float = 2.0,
                    grow_envelope: bool = False, max_proposals: int | None = None,
                    ctx: ExecutionContext | None = None) -> tuple[Dataset, GenerationReport]:

@@ -9,7 +9,7 @@
 
 Examples
 --------
->>> InitialMomentum.uniform_energy(8.0, 9.0, [0, 0, 1]).kind
+>>> InitialMomentum.uniform_energy(low=8.0, high=9.0, direction=[0, 0, 1]).kind
 'uniform_energy'
 >>> MassProposal(0.5, high=1.5).bounds
 (0.5, 1.5)
@@ -55,6 +55,14 @@ def _histogram(edges: Any, counts: Any, what: str) -> tuple[np.ndarray, np.ndarr
     return e, c
 
 
+def _pair(histogram: Any) -> tuple[Any, Any]:
+    if hasattr(histogram, "bin_edges") and hasattr(histogram, "counts"):
+        return histogram.bin_edges, histogram.counts
+    if isinstance(histogram, Sequence) and not isinstance(histogram, str) and len(histogram) == 2:
+        return histogram[0], histogram[1]
+    raise GenerationError(f"a histogram is (bin_edges, counts), got {histogram!r}")
+
+
 def sample_histogram(rng: np.random.Generator, edges: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
     """``n`` values from a piecewise-constant density (bin by count, uniform within the bin)."""
     cdf = np.cumsum(counts) / counts.sum()
@@ -68,7 +76,7 @@ class InitialMomentum:
     Examples
     --------
     >>> import gpu_laddu as gl
-    >>> beam = gl.InitialMomentum.energy(8.5, [0, 0, 1])
+    >>> beam = gl.InitialMomentum.energy(8.5, direction=[0, 0, 1])
     >>> target = gl.InitialMomentum.p4([0.938272, 0.0, 0.0, 0.0])
     >>> beam.kind, target.kind
     ('energy', 'p4')
@@ -93,12 +101,12 @@ class InitialMomentum:
         return InitialMomentum("momentum", tuple(_finite(v, "momentum component") for v in values))
 
     @staticmethod
-    def energy(energy: float, direction: Sequence[float]) -> InitialMomentum:
+    def energy(energy: float, *, direction: Sequence[float]) -> InitialMomentum:
         """A fixed energy along ``direction`` (normalised)."""
         return InitialMomentum("energy", (_finite(energy, "energy"),), _direction(direction))
 
     @staticmethod
-    def uniform_energy(low: float, high: float, direction: Sequence[float]) -> InitialMomentum:
+    def uniform_energy(*, low: float, high: float, direction: Sequence[float]) -> InitialMomentum:
         """An energy drawn uniformly from ``[low, high)`` along ``direction``."""
         lo, hi = _finite(low, "low"), _finite(high, "high")
         if not hi > lo:
@@ -106,10 +114,10 @@ class InitialMomentum:
         return InitialMomentum("uniform_energy", (lo, hi), _direction(direction))
 
     @staticmethod
-    def histogram_energy(edges: Sequence[float], counts: Sequence[float], direction: Sequence[float]
+    def histogram_energy(histogram: tuple[Sequence[float], Sequence[float]], *, direction: Sequence[float]
                          ) -> InitialMomentum:
-        """An energy drawn from a histogram (e.g. a beam spectrum) along ``direction``."""
-        return InitialMomentum("histogram_energy", _histogram(edges, counts, "histogram_energy"),
+        """An energy drawn from a histogram ``(bin_edges, counts)`` (e.g. a beam spectrum) along ``direction``."""
+        return InitialMomentum("histogram_energy", _histogram(*_pair(histogram), "histogram_energy"),
                                _direction(direction))
 
     def sample(self, rng: np.random.Generator, n: int, mass: float | None, edge: str) -> tuple[np.ndarray, ...]:
@@ -215,9 +223,9 @@ class ScalarSource:
         return ScalarSource("uniform", (lo, hi))
 
     @staticmethod
-    def histogram(edges: Sequence[float], counts: Sequence[float]) -> ScalarSource:
-        """From a piecewise-constant histogram."""
-        return ScalarSource("histogram", _histogram(edges, counts, "ScalarSource.histogram"))
+    def histogram(histogram: tuple[Sequence[float], Sequence[float]]) -> ScalarSource:
+        """From a piecewise-constant histogram ``(bin_edges, counts)``."""
+        return ScalarSource("histogram", _histogram(*_pair(histogram), "ScalarSource.histogram"))
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` values."""

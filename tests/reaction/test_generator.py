@@ -16,7 +16,7 @@ LO, HI = 0.5, 2.5
 def _gp_channel(**x_kwargs):
     return gl.Channel("gamma p -> X p", edges=[
         gl.Edge("beam", p4="beam", particle=gl.particles.PHOTON,
-                initial_momentum=gl.InitialMomentum.energy(E_BEAM, [0, 0, 1])),
+                initial_momentum=gl.InitialMomentum.energy(E_BEAM, direction=[0, 0, 1])),
         gl.Edge("target", p4="target", particle=gl.particles.PROTON,
                 initial_momentum=gl.InitialMomentum.p4([M_P, 0.0, 0.0, 0.0])),
         gl.Edge("x", p4="x", **x_kwargs), gl.Edge("p", p4="proton", particle=gl.particles.PROTON)],
@@ -153,7 +153,7 @@ def test_bad_generation_input():
         gen.unweighted(100, max_weight=1e-9)
     with pytest.raises(GenerationError, match="max_proposals"):
         gen.unweighted(100_000, max_proposals=10, max_weight=1e9)
-    for bad in (lambda: gl.MassProposal(1.0, high=0.5), lambda: gl.InitialMomentum.uniform_energy(2, 1, [0, 0, 1]),
-                lambda: gl.InitialMomentum.energy(1.0, [0, 0, 0]), lambda: gl.ScalarSource.uniform(1, 1)):
+    for bad in (lambda: gl.MassProposal(1.0, high=0.5), lambda: gl.InitialMomentum.uniform_energy(low=2, high=1, direction=[0, 0, 1]),
+                lambda: gl.InitialMomentum.energy(1.0, direction=[0, 0, 0]), lambda: gl.ScalarSource.uniform(1, 1)):
         with pytest.raises(GenerationError):
             bad()

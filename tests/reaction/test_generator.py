@@ -153,7 +153,8 @@ def test_bad_generation_input():
         gen.unweighted(100, max_weight=1e-9)
     with pytest.raises(GenerationError, match="max_proposals"):
         gen.unweighted(100_000, max_proposals=10, max_weight=1e9)
-    for bad in (lambda: gl.MassProposal(1.0, high=0.5), lambda: gl.InitialMomentum.uniform_energy(low=2, high=1, direction=[0, 0, 1]),
+    for bad in (lambda: gl.MassProposal(1.0, high=0.5),
+                lambda: gl.InitialMomentum.uniform_energy(low=2, high=1, direction=[0, 0, 1]),
                 lambda: gl.InitialMomentum.energy(1.0, direction=[0, 0, 0]), lambda: gl.ScalarSource.uniform(1, 1)):
         with pytest.raises(GenerationError):
             bad()

@@ -54,11 +54,14 @@ def doubled_value(value: Any, name: str, *, nonnegative: bool, integer: bool) ->
     elif isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.integer, np.floating)):
         raise ModelError(f"{name} must be {what} (int, float, fractions.Fraction, J, S, L or M), "
                          f"got {type(value).__name__} {value!r}")
+    elif isinstance(value, (int, np.integer)):
+        doubled = 2 * int(value)
     else:
         if isinstance(value, (float, np.floating)) and not math.isfinite(value):
             raise ModelError(f"{name} must be finite, got {value!r}")
-        twice = _fraction_of(value) * 2
-        if twice.denominator != 1:
+        twice = 2 * value
+        exact = twice.denominator == 1 if isinstance(twice, Fraction) else float(twice).is_integer()
+        if not exact:
             raise ModelError(f"{name} must be {what}, got {value!r}")
         doubled = int(twice)
     if integer and doubled % 2:

@@ -290,15 +290,28 @@ def boost_to_rest_frame_of(ds: Dataset, names: str | Sequence[str]) -> Dataset:
     gamma = 1.0 / xp.sqrt(1.0 - b2)
     k = gamma * gamma / (gamma + 1.0)  # (γ−1)/β², finite at β = 0
     p4s = {}
+    tolerances = ds.m2_tolerances
     for name in ds.p4_names:
         e, px, py, pz = ds.p4(name)
         bp = bx * px + by * py + bz * pz
         f = k * bp + gamma * e
         p4s[name] = (gamma * (e + bp), px + bx * f, py + by * f, pz + bz * f)
+        tolerances[name] = _boosted_tolerance(xp, tolerances[name], e, p4s[name][0])
     scalars = {name: ds.scalar(name) for name in ds.scalar_names}
     weights = ds.weights if ds.has_explicit_weights else None
     return Dataset(ds.ctx, p4s, scalars, weights, n_events_global=ds.n_events_global,
-                   global_start=ds.global_start, m2_tolerance=ds.m2_tolerances)
+                   global_start=ds.global_start, m2_tolerance=tolerances)
+
+
+def _boosted_tolerance(xp: Any, tolerance: float, e: Any, e_boosted: Any) -> float:
+    """The m² tolerance relative to E'² after a boost: m² (and its rounding error, up to tol·E²)
+    is invariant, so where the boost lowers E the relative tolerance grows by max (E/E')²."""
+    if len(e) == 0:
+        return tolerance
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = xp.where(e_boosted > 0, e / e_boosted, 1.0)
+    r2 = float(xp.max(ratio)) ** 2
+    return tolerance if not r2 > 1.0 else (tolerance + 1e-15) * r2
 
 
 def to_context(ds: Dataset, ctx: ExecutionContext) -> Dataset:
@@ -347,16 +360,29 @@ def to_arrow(ds: Dataset) -> pa.Table:
         raise DataError(f"to_arrow: column names {clashes} would appear twice; rename the scalars")
     _check_reads_back(ds)
     columns = ds.columns()
-    fields = []
-    for name in names:
-        fields.append(pa.field(name, pa.float64()))
-    for p4 in ds.p4_names:
-        tol = ds.m2_tolerances[p4]
+    return pa.table({name: ds.ctx.to_numpy(columns[name]) for name in names},
+                    schema=arrow_schema(ds, ds.m2_tolerances))
+
+
+def arrow_schema(ds: Dataset, tolerances: dict[str, float]) -> pa.Schema:
+    """The float64 schema of ``ds``'s columns, a four-vector's component fields carrying its m²
+    tolerance (from ``tolerances``) in their metadata when it is not the default 1e-9.
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(p4s={"k": np.array([[1.0, 0, 0, 0]])})
+    >>> arrow_schema(ds, {"k": 1e-6}).field("k_px").metadata
+    {b'gpu_laddu:m2_tolerance': b'1e-06'}
+    """
+    fields = [pa.field(f"{n}_{s}", pa.float64()) for n in ds.p4_names for s in P4_SUFFIXES]
+    for i, p4 in enumerate(ds.p4_names):
+        tol = tolerances[p4]
         if tol != M2_TOLERANCE:
-            for s in P4_SUFFIXES:
-                i = names.index(f"{p4}_{s}")
-                fields[i] = fields[i].with_metadata({TOLERANCE_KEY: repr(tol).encode("ascii")})
-    return pa.table({name: ds.ctx.to_numpy(columns[name]) for name in names}, schema=pa.schema(fields))
+            for j in range(4):
+                fields[4 * i + j] = fields[4 * i + j].with_metadata({TOLERANCE_KEY: repr(tol).encode("ascii")})
+    fields += [pa.field(n, pa.float64()) for n in ds.scalar_names]
+    if ds.has_explicit_weights:
+        fields.append(pa.field(DEFAULT_WEIGHT, pa.float64()))
+    return pa.schema(fields)
 
 
 def _check_reads_back(ds: Dataset) -> None:

@@ -30,12 +30,14 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.arrow import HostColumns, arrow_fields, fill_columns, ingest, recorded_tolerances, table_columns
 from gpu_laddu.data.dataset import Dataset
+from gpu_laddu.data.ops import arrow_schema
 from gpu_laddu.data.schema import ColumnPlan, Selection, check_nulls_policy, resolve_columns
 from gpu_laddu.data.validate import Validator, check_m2_tolerance
 from gpu_laddu.distributed.comm import partition
@@ -294,9 +296,12 @@ def write_parquet(dataset: Dataset, path: str | os.PathLike[str], *, row_group_s
         table = dataset.to_arrow()
     except DataError as exc:
         raise DataError(f"{os.fspath(path)}: {str(exc).removeprefix('to_arrow: ')}") from None
-    if comm.size > 1:
+    if comm.size > 1:  # every rank's events, and the largest m² tolerance of each four-vector over the ranks
+        local = np.array([dataset.m2_tolerances[n] for n in dataset.p4_names], dtype=np.float64)
+        ranks = np.asarray(comm.allgatherv(local)).reshape(-1, len(local)) if len(local) else np.empty((1, 0))
+        tolerances = dict(zip(dataset.p4_names, ranks.max(axis=0).tolist()))
         table = pa.table({name: comm.allgatherv(table.column(name).to_numpy()) for name in table.column_names},
-                         schema=table.schema)
+                         schema=arrow_schema(dataset, tolerances))
     error = None
     if comm.rank == 0:
         try:

@@ -86,6 +86,21 @@ def test_float32_input_written_and_read_back(tmp_path, cpu_ctx, row_group_size):
         gl.read_parquet(tmp_path / "g.parquet", ctx=cpu_ctx, m2_tolerance=1e-9)
 
 
+def test_float32_four_vectors_boosted_to_a_rest_frame_are_written_and_read_back(tmp_path, cpu_ctx):
+    rng = np.random.default_rng(5)
+    p = rng.normal(size=(500, 3))
+    p[:, 2] += 8.0  # a beam-like photon: E' in the rest frame is ~4x smaller than E
+    photon = np.column_stack([np.sqrt((p * p).sum(axis=1)), p]).astype(F32)
+    q = rng.normal(size=(500, 3)) * 0.3
+    proton = np.column_stack([np.sqrt(0.938**2 + (q * q).sum(axis=1)), q]).astype(F32)
+    ds = gl.from_numpy(p4s={"g": photon, "p": proton}, ctx=cpu_ctx)
+    boosted = ds.boost_to_rest_frame_of(["g", "p"])
+    assert boosted.m2_tolerances["g"] > ds.m2_tolerances["g"]  # m² error is invariant, E' is smaller
+    gl.write_parquet(boosted, tmp_path / "b.parquet")
+    back = gl.read_parquet(tmp_path / "b.parquet", ctx=cpu_ctx)
+    np.testing.assert_array_equal(back.p4("g")[0], boosted.p4("g")[0])
+
+
 def test_m2_tolerance_relaxes_the_check_everywhere(tmp_path, cpu_ctx):
     off = np.array([[1.0, 1.0 + 1e-4, 0.0, 0.0], [2.0, 0.0, 0.0, 1.0]])
     with pytest.raises(gl.DataError, match="unphysical"):

@@ -195,3 +195,32 @@ def test_bootstrap_sum_of_weights_is_unbiased(weights, seed):
     mean = np.mean([ds.bootstrap(seed * replicas + r).sum_weights for r in range(replicas)])
     sigma = math.sqrt(float(np.sum(weights * weights)) / replicas)
     assert abs(mean - float(np.sum(weights))) <= 6.0 * sigma + 1e-9
+
+
+@SETTINGS
+@given(n=st.integers(1, 60), seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from([np.float32, np.float64]),
+       op=st.sampled_from(["select", "bin", "bootstrap", "boost"]))
+def test_derived_datasets_write_and_read_back(tmp_path_factory, n, seed, dtype, op):
+    """Whatever is read (float32 included) can be written and read back after any operation."""
+    rng = np.random.default_rng(seed)
+    masses = {"photon": 0.0, "kaon": 0.497611, "proton": 0.938272}
+    p4s = {}
+    for name, m in masses.items():
+        p = rng.normal(size=(n, 3)) * rng.uniform(0.1, 10.0)
+        p[:, 2] += 8.0 if name == "photon" else 0.0
+        p4s[name] = np.column_stack([np.sqrt(m * m + (p * p).sum(axis=1)), p]).astype(dtype)
+    ds = gl.from_numpy(p4s=p4s, scalars={"x": rng.uniform(-1.0, 1.0, n)}, weights=rng.normal(size=n), ctx=CTX)
+    derived = {
+        "select": lambda: ds.select(ds.scalar("x") > -0.5),
+        "bin": lambda: ds.bin_by(ScalarVar("x"), 3, (-1.0, 1.0))[1],
+        "bootstrap": lambda: ds.bootstrap(seed),
+        "boost": lambda: ds.boost_to_rest_frame_of(["photon", "proton"]),
+    }[op]()
+    assume(derived.n_events > 0)
+    path = tmp_path_factory.mktemp("derived") / "d.parquet"
+    gl.write_parquet(derived, path)
+    back = gl.read_parquet(path, ctx=CTX, progress=False)
+    for name in masses:
+        for a, b in zip(back.p4(name), derived.p4(name)):
+            np.testing.assert_array_equal(bits(a), bits(b))
+    np.testing.assert_array_equal(bits(back.weights), bits(derived.weights))

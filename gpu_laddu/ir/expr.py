@@ -349,8 +349,8 @@ def parameter(name: str, initial: float | tuple[float, float] | None = None,
     elif initial is not None:
         initial = _real_number(name, "initial value", initial)
     bnds = _bounds(name, bounds)
-    if fixed is not None:
-        fixed = _real_number(name, "fixed value", fixed)
+    if fixed is not None:  # laddu reads fixed=True/False as 1.0/0.0
+        fixed = float(fixed) if isinstance(fixed, bool) else _real_number(name, "fixed value", fixed)
     for label, value in (("initial value", initial), ("fixed value", fixed)):
         if bnds is not None and value is not None and (
                 (bnds[0] is not None and value < bnds[0]) or (bnds[1] is not None and value > bnds[1])):

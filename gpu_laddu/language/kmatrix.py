@@ -33,17 +33,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpu_laddu.errors import ModelError
-from gpu_laddu.ir.expr import Expression, ExprLike, as_expression, sqrt, to_complex
+from gpu_laddu.ir.expr import Expression, ExprLike, as_expression, to_complex
 from gpu_laddu.ir.nodes import EvalClass, Node, column, iter_ops
 from gpu_laddu.language.arrays import ExprArray, as_array, matmul, matrix, solve, vector
-
-QR_DEFAULT = 0.1973
-# D_l(z) coefficients (highest power first); |F_l(z)|² = z^l D_l(1) / D_l(z)
-_BW_DENOMINATORS: tuple[tuple[int, ...], ...] = (
-    (1,), (1, 1), (1, 3, 9), (1, 6, 45, 225), (1, 10, 135, 1575, 11025),
-    (1, 15, 315, 6300, 99225, 893025), (1, 21, 630, 18900, 496125, 9823275, 108056025),
-    (1, 28, 1134, 47250, 1819125, 58939650, 1404728325, 18261468225),
-    (1, 36, 1890, 103950, 5457375, 255405150, 9833098275, 273922023375, 4108830350625),
+from gpu_laddu.language.special import (
+    BLATT_WEISSKOPF_MAX_L,
+    QR_DEFAULT,
+    blatt_weisskopf_ir,
+    lambda_ir,
+    validate_barrier_l,
 )
 
 
@@ -62,26 +60,15 @@ def _orbital(l: Any) -> int:
         f = float(value)
     except (TypeError, ValueError):
         raise ModelError(f"l must be a non-negative integer, got {l!r}") from None
-    if not f.is_integer() or not 0 <= f < len(_BW_DENOMINATORS):
-        raise ModelError(f"l must be an integer in 0..{len(_BW_DENOMINATORS) - 1}, got {l!r}")
-    return int(f)
+    if not f.is_integer():
+        raise ModelError(f"l must be an integer in 0..{BLATT_WEISSKOPF_MAX_L}, got {l!r}")
+    return validate_barrier_l(int(f))
 
 
-def _q2(s: Expression, m1: Expression, m2: Expression) -> Expression:
-    """Signed squared breakup momentum λ(s, m1², m2²) / 4s (real for real s)."""
-    return (s - (m1 + m2) * (m1 + m2)) * (s - (m1 - m2) * (m1 - m2)) / (4.0 * s)
-
-
-def _barrier(q2: Expression, l: int, q_r: Expression) -> Expression:
-    """F_l(z), z = q²/q_R², principal complex square root."""
-    if l == 0:
-        return to_complex(as_expression(1.0))
-    coefficients = _BW_DENOMINATORS[l]
-    z = q2 / (q_r * q_r)
-    denominator: Expression = as_expression(float(coefficients[0]))
-    for c in coefficients[1:]:
-        denominator = z * denominator + float(c)
-    return sqrt(to_complex(float(sum(coefficients)) * z ** l / denominator))
+def _barrier(s: Expression, m1: Expression, m2: Expression, l: int, q_r: Expression) -> Expression:
+    """F_l of the signed q² = λ/4s (principal complex root), as a complex expression."""
+    q2 = lambda_ir(s, m1, m2) / (4.0 * s)
+    return to_complex(as_expression(blatt_weisskopf_ir(q2, l, q_r)))
 
 
 def _vector(x: Any, what: str) -> ExprArray:
@@ -129,8 +116,8 @@ def blatt_weisskopf_barriers(s: ExprLike, *, channel_mass_1: Any, channel_mass_2
         raise ModelError(f"q_r must be real, positive and finite, got {qr.node.value!r}")
     rows = []
     for a, b in zip(m1.elements, m2.elements):
-        f_s = _barrier(_q2(s_, a, b), order, qr)
-        rows.append([f_s / _barrier(_q2(m * m, a, b), order, qr) for m in poles.elements])
+        f_s = _barrier(s_, a, b, order, qr)
+        rows.append([f_s / _barrier(m * m, a, b, order, qr) for m in poles.elements])
     return matrix(rows)
 
 

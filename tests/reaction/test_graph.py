@@ -121,3 +121,15 @@ def test_every_backend_gives_the_numpy_values(ctx):
         ref = np.asarray(gl.Model(e * 1.0).load(ref_ds).evaluate([]).real)
         ours = ctx.to_numpy(gl.Model(e * 1.0).load(ds).evaluate([])).real
         np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_computation_equals_one_block(monkeypatch):
+    from gpu_laddu.reaction import frames
+
+    ch = build(gl, KSKP)
+    kk = ch.vertex("kk_decay")
+    phi = kk.phi("kshort1", z_axis=-kk.vec3("proton"), y_hint=gl.Vec3.y_axis())
+    ds = gl.from_numpy(p4s=kskp_events(100))
+    whole = phi.node.attrs[0].compute(ds, {})
+    monkeypatch.setattr(frames, "CHUNK", 7)
+    np.testing.assert_array_equal(phi.node.attrs[0].compute(ds, {}), whole)

@@ -164,8 +164,16 @@ class Generator:
             else:
                 raise GenerationError(f"edge {name!r} needs a mass: a particle with a mass, or a mass_proposal")
         for v in topo.vertices.values():
-            if v.generation is not None and getattr(v.generation, "kind", None) != "isotropic":
-                raise GenerationError(f"vertex {v.name!r}: only VertexProposal.isotropic() is supported")
+            kind = getattr(v.generation, "kind", None)
+            if v.generation is not None and kind not in ("isotropic", "t_exchange"):
+                raise GenerationError(f"vertex {v.name!r}: generation must be a VertexProposal, got {v.generation!r}")
+            if kind == "t_exchange":
+                opts = v.generation.options
+                if (len(v._incoming), len(v._outgoing)) != (2, 2) or opts["incoming"] not in v._incoming \
+                        or opts["outgoing"] not in v._outgoing:
+                    raise GenerationError(f"vertex {v.name!r}: t_exchange needs a 2 -> 2 vertex and one of its "
+                                          f"incoming {list(v._incoming)} and outgoing {list(v._outgoing)} edges, "
+                                          f"got {opts['incoming']!r} -> {opts['outgoing']!r}")
         self._order: list[str] = []  # vertices, parents before children
         queue = [topo.roots[0].name]
         while queue:
@@ -214,13 +222,54 @@ class Generator:
                 m = lo_eff + rng.random(n) * np.where(ok, width, 0.0)
                 weight = weight * np.where(ok, 2.0 * m * width, 0.0)
                 masses[e] = m
-            daughters, w_vertex = _nbody(rng, big_m, [masses[e] for e in v._outgoing])
-            weight = weight * w_vertex
             b = beta(parent)
+            if getattr(v.generation, "kind", None) == "t_exchange":
+                daughters, w_vertex = self._t_exchange(rng, v, p4, parent, big_m, masses)
+            else:
+                daughters, w_vertex = _nbody(rng, big_m, [masses[e] for e in v._outgoing])
+            weight = weight * w_vertex
             for e, d in zip(v._outgoing, daughters):
                 p4[e] = boost(np, d, b)
         scalars = {name: src.sample(rng, n) for name, src in self.scalars.items()}
         return p4, scalars, weight
+
+    @staticmethod
+    def _t_exchange(rng: np.random.Generator, v: Any, p4: dict[str, Vec4], parent: Vec4, big_m: np.ndarray,
+                    masses: dict[str, np.ndarray]) -> tuple[list[Vec4], np.ndarray]:
+        """A 2 → 2 vertex with t drawn from the proposal, in the centre of momentum; weight 1/(4 M p_a g(t))."""
+        opts = v.generation.options
+        c, d = opts["outgoing"], next(e for e in v._outgoing if e != opts["outgoing"])
+        a = boost(np, p4[opts["incoming"]], tuple(-x for x in beta(parent)))
+        pa = np.sqrt(a[1] ** 2 + a[2] ** 2 + a[3] ** 2)
+        ma2 = a[0] ** 2 - pa ** 2
+        q = breakup_momentum(big_m, masses[c], masses[d])
+        ec = np.sqrt(masses[c] ** 2 + q * q)
+        t0 = ma2 + masses[c] ** 2 - 2.0 * a[0] * ec
+        low, high = t0 - 2.0 * pa * q, t0 + 2.0 * pa * q
+        if opts["t_min"] is not None:
+            low = np.maximum(low, opts["t_min"])
+        if opts["t_max"] is not None:
+            high = np.minimum(high, opts["t_max"])
+        ok = (high > low) & (big_m > masses[c] + masses[d])
+        t, density = v.generation.sample_t(rng, np.where(ok, low, 0.0), np.where(ok, high, 1.0))
+        cos_t = np.clip(np.where(ok, (t - t0) / (2.0 * pa * q), 1.0), -1.0, 1.0)
+        phi = 2.0 * np.pi * rng.random(len(t))
+        sin_t = np.sqrt(1.0 - cos_t * cos_t)
+        zhat = (a[1] / pa, a[2] / pa, a[3] / pa)  # axes with z along the incoming edge
+        helper = np.where(np.abs(zhat[0])[None, :] < 0.9, np.array([[1.0], [0.0], [0.0]]),
+                          np.array([[0.0], [1.0], [0.0]]))
+        xhat = np.cross(helper.T, np.stack(zhat, axis=1))
+        xhat /= np.linalg.norm(xhat, axis=1)[:, None]
+        yhat = np.cross(np.stack(zhat, axis=1), xhat)
+        direction = (sin_t * np.cos(phi))[:, None] * xhat + (sin_t * np.sin(phi))[:, None] * yhat \
+            + cos_t[:, None] * np.stack(zhat, axis=1)
+        pc = q[:, None] * direction
+        out_c: Vec4 = (ec, pc[:, 0], pc[:, 1], pc[:, 2])
+        out_d: Vec4 = (np.sqrt(masses[d] ** 2 + q * q), -pc[:, 0], -pc[:, 1], -pc[:, 2])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weight = np.where(ok, 1.0 / (4.0 * big_m * pa * density), 0.0)
+        by_name = {c: out_c, d: out_d}
+        return [by_name[e] for e in v._outgoing], weight
 
     def _columns(self, p4: dict[str, Vec4]) -> dict[str, np.ndarray]:
         topo = self.channel.topology

@@ -176,22 +176,59 @@ class MassProposal:
 
 
 class VertexProposal:
-    """How a vertex's angles are drawn (laddu 0.28.1's ``VertexProposal``): isotropic.
+    """How a vertex's angles are drawn (laddu 0.28.1's ``VertexProposal``).
+
+    :meth:`isotropic` (the default) or, for a 2 → 2 vertex, :meth:`t_exchange`: the momentum
+    transfer ``t = (p_incoming − p_outgoing)²`` drawn from ``exp(slope·t)`` (uniform without a
+    slope, mixed with a uniform part by ``uniform_fraction``); the event weight divides by this
+    density, so the generated events still follow phase space, with more of them where the
+    proposal puts them.  ``t_min``/``t_max`` restrict t (and so the generated phase space).
 
     Examples
     --------
     >>> import gpu_laddu as gl
-    >>> gl.VertexProposal.isotropic().kind
-    'isotropic'
+    >>> gl.VertexProposal.t_exchange(incoming="beam", outgoing="recoil", slope=5.0).kind
+    't_exchange'
     """
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
+    def __init__(self, kind: str, **options: Any) -> None:
+        self.kind, self.options = kind, options
 
     @staticmethod
     def isotropic() -> VertexProposal:
         """Isotropic in the vertex's rest frame (the phase-space default)."""
         return VertexProposal("isotropic")
+
+    @staticmethod
+    def t_exchange(*, incoming: str, outgoing: str, slope: float | None = None, uniform_fraction: float = 0.0,
+                   t_min: float | None = None, t_max: float | None = None) -> VertexProposal:
+        """t drawn from ``exp(slope·t)`` (uniform when ``slope`` is None) between the kinematic limits."""
+        for what, name in (("incoming", incoming), ("outgoing", outgoing)):
+            if not isinstance(name, str) or not name:
+                raise GenerationError(f"t_exchange {what} must be an edge name, got {name!r}")
+        slope_value = None if slope is None else _finite(slope, "t_exchange slope")
+        fraction = _finite(uniform_fraction, "uniform_fraction")
+        if not 0.0 <= fraction <= 1.0:
+            raise GenerationError(f"uniform_fraction must be in [0, 1], got {uniform_fraction!r}")
+        lo = None if t_min is None else _finite(t_min, "t_min")
+        hi = None if t_max is None else _finite(t_max, "t_max")
+        if lo is not None and hi is not None and not lo < hi:
+            raise GenerationError(f"t_exchange needs t_min < t_max, got [{lo}, {hi}]")
+        return VertexProposal("t_exchange", incoming=incoming, outgoing=outgoing, slope=slope_value,
+                              uniform_fraction=fraction, t_min=lo, t_max=hi)
+
+    def sample_t(self, rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(t, its proposal density) per event on ``[low, high]`` (``low < high``)."""
+        slope, fraction = self.options["slope"], self.options["uniform_fraction"]
+        width = high - low
+        u, pick = rng.random(len(low)), rng.random(len(low))
+        uniform_t = low + u * width
+        if slope is None or abs(slope) < 1e-10:
+            return uniform_t, 1.0 / width
+        exp_t = low + np.log1p(u * np.expm1(slope * width)) / slope
+        t = np.where(pick < fraction, uniform_t, exp_t)
+        density = fraction / width + (1.0 - fraction) * slope * np.exp(slope * (t - low)) / np.expm1(slope * width)
+        return t, density
 
 
 class ScalarSource:

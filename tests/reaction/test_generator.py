@@ -158,3 +158,43 @@ def test_bad_generation_input():
                 lambda: gl.InitialMomentum.energy(1.0, direction=[0, 0, 0]), lambda: gl.ScalarSource.uniform(1, 1)):
         with pytest.raises(GenerationError):
             bad()
+
+
+def _t(ds):
+    beam, x = _p4(ds, "beam"), _p4(ds, "x")
+    d = beam - x
+    return d[:, 0] ** 2 - np.sum(d[:, 1:] ** 2, axis=1)
+
+
+def test_t_exchange_proposal_keeps_phase_space():
+    """At fixed s, phase space is uniform in t: weighted t_exchange events must be flat in t."""
+    def channel(generation):
+        return gl.Channel("gamma p -> X p", edges=[
+            gl.Edge("beam", p4="beam", particle=gl.particles.PHOTON,
+                    initial_momentum=gl.InitialMomentum.energy(E_BEAM, direction=[0.3, 0.0, 1.0])),
+            gl.Edge("target", p4="target", particle=gl.particles.PROTON,
+                    initial_momentum=gl.InitialMomentum.p4([M_P, 0.0, 0.0, 0.0])),
+            gl.Edge("x", p4="x", particle=gl.Particle(mass=1.0)),
+            gl.Edge("p", p4="proton", particle=gl.particles.PROTON)],
+            vertices=[gl.Vertex("prod", incoming=["beam", "target"], outgoing=["x", "p"], generation=generation)])
+
+    proposal = gl.VertexProposal.t_exchange(incoming="beam", outgoing="x", slope=3.0, uniform_fraction=0.1)
+    ds, _ = gl.Generator(channel(proposal)).weighted(40_000, seed=8)
+    t, w = _t(ds), ds.ctx.to_numpy(ds.weights)
+    lo, hi = t.min(), t.max()
+    edges = np.linspace(lo, hi, 11)
+    sums, errs = np.histogram(t, edges, weights=w)[0], np.sqrt(np.histogram(t, edges, weights=w * w)[0])
+    assert np.max(np.abs((sums - w.sum() / 10) / errs)) < 5
+    # most proposals at small |t| (the point of the proposal), yet the same weight sum per event as isotropic
+    assert np.mean(t > (lo + hi) / 2) > 0.8
+    iso, _ = gl.Generator(channel(None)).weighted(40_000, seed=8)
+    w_iso = iso.ctx.to_numpy(iso.weights)
+    assert abs(w.mean() / w_iso.mean() - 1) < 5 * (w.std() / np.sqrt(len(w)) / w.mean() + 1e-3)
+    un, _ = gl.Generator(channel(proposal)).unweighted(20_000, seed=9)
+    counts = np.histogram(_t(un), edges)[0]
+    assert np.sum((counts - 2000) ** 2 / 2000) < 10 + 5 * np.sqrt(20)
+    np.testing.assert_allclose(_p4(un, "beam") + _p4(un, "target"), _p4(un, "x") + _p4(un, "proton"), atol=1e-9)
+    with pytest.raises(GenerationError, match="2 -> 2"):
+        gl.Generator(channel(gl.VertexProposal.t_exchange(incoming="beam", outgoing="target")))
+    with pytest.raises(GenerationError, match="uniform_fraction"):
+        gl.VertexProposal.t_exchange(incoming="beam", outgoing="x", uniform_fraction=2.0)

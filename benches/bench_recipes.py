@@ -11,7 +11,8 @@ the same events and in turn:
 * ``call``: one NLL value + gradient.
 
 Models: ``bw`` = |BreitWigner(m0, Γ0 free, l = 2) · c|², ``zlm`` = Σ over five waves and two
-reflectivities of |Zlm · c|².
+reflectivities of |Zlm · c|², ``bw_zlm`` = laddu's example_1 (two Breit–Wigners with fixed masses
+and free widths times Zlm, :func:`gpu_laddu.canonical.bw_zlm_model`).
 
 Usage::
 
@@ -97,6 +98,17 @@ def models(kind: str, former: bool) -> tuple[Any, list[float]]:
         c = gl.ComplexScalar("c", gl.parameter("re"), gl.parameter("im"))
         return gl.Model((bw * c).norm_sqr()), [1.5, 0.1, 1.0, 0.2]
     build_z = former_zlm if former else gl.Zlm
+    if kind == "bw_zlm":  # laddu's example_1 (gpu_laddu.canonical.bw_zlm_model) with either form
+        build_bw = former_breit_wigner if former else gl.BreitWigner
+        k1, k2 = gl.Mass("kshort1"), gl.Mass("kshort2")
+        z00, z22 = build_z("Z00+", 0, 0, "+", angles, pol), build_z("Z22+", 2, 2, "+", angles, pol)
+        bw0 = build_bw("f0(1500)", gl.constant(1.506), gl.parameter("f0_width"), 0, k1, k2, mass)
+        bw2 = build_bw("f2(1525)", gl.constant(1.517), gl.parameter("f2_width"), 2, k1, k2, mass)
+        s0 = gl.Scalar("S0+", gl.parameter("S0+ re"))
+        d2 = gl.ComplexScalar("D2+", gl.parameter("D2+ re"), gl.parameter("D2+ im"))
+        model = gl.Model((s0 * bw0 * z00.real() + d2 * bw2 * z22.real()).norm_sqr()
+                         + (s0 * bw0 * z00.imag() + d2 * bw2 * z22.imag()).norm_sqr())
+        return model, [1.0, 0.15, 0.6, 0.3, 0.12]
     total: Any = None
     for i, (l, m) in enumerate(WAVES):
         for r in "+-":
@@ -129,7 +141,7 @@ def run(n_events: int, backend: str, min_time: float) -> dict[str, Any]:
     ctx = gl.ExecutionContext(device="cpu", backend=backend)
     data = generate_kskp(n_events, seed=1, ctx=ctx)
     mc = generate_kskp_mc(n_events, seed=2, ctx=ctx)
-    rows = [_measure(kind, data, mc, min_time) for kind in ("bw", "zlm")]
+    rows = [_measure(kind, data, mc, min_time) for kind in ("bw", "zlm", "bw_zlm")]
     ctx.close()
     return {"benchmark": "recipes", "n_data": n_events, "n_mc": n_events, "backend": backend,
             "machine": machine_info(), "results": rows}

@@ -77,7 +77,7 @@ def test_recipes_bench_runs():
     from benches import bench_recipes
 
     results = bench_recipes.run(300, "numpy", 0.0)
-    assert [r["model"] for r in results["results"]] == ["bw", "zlm"]
+    assert [r["model"] for r in results["results"]] == ["bw", "zlm", "bw_zlm"]
     for r in results["results"]:
         assert r["value_rel_diff"] < 1e-12 and r["gradient_rel_diff"] < 1e-10
         assert r["call_recipe_s"] > 0 and r["precompute_former_s"] > 0

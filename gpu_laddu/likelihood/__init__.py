@@ -3,5 +3,6 @@
 from gpu_laddu.likelihood.evaluator import Evaluator
 from gpu_laddu.likelihood.model import Model
 from gpu_laddu.likelihood.nll import NLL, ExtendedNLL
+from gpu_laddu.likelihood.penalties import LassoPenalty, RidgePenalty
 
-__all__ = ["NLL", "Evaluator", "ExtendedNLL", "Model"]
+__all__ = ["NLL", "Evaluator", "ExtendedNLL", "LassoPenalty", "Model", "RidgePenalty"]

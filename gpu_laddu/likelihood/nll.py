@@ -36,7 +36,7 @@ import numpy as np
 from gpu_laddu.errors import DataError, LikelihoodError, ModelError
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
-from gpu_laddu.likelihood.params import resolve_parameters
+from gpu_laddu.likelihood.params import default_values, resolve_parameters
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -97,7 +97,7 @@ class _LikelihoodTerm(FitMethods):
     def _evaluate(self, p: ParamVector, with_gradient: bool) -> tuple[float, np.ndarray]:
         from gpu_laddu.profiling import annotate
 
-        values = resolve_parameters(p, self.parameters)
+        values = resolve_parameters(p, self.parameters, self.default_parameters)
         data = self.data_evaluator.likelihood_sums(values, log=True, with_gradient=with_gradient)
         integrals = None if self._integrals is None else self._integrals.current()
         if integrals is None:
@@ -171,6 +171,10 @@ class _LikelihoodTerm(FitMethods):
     def parameter_specs(self) -> dict[str, ParameterSpec]:
         """Initial values and bounds of the free parameters, by name."""
         return {name: self.model.parameter_spec(name) for name in self.parameters}
+
+    def default_parameters(self) -> dict[str, float]:
+        """Each free parameter's default (initial value, else 0): what an omitted mapping entry takes."""
+        return default_values(self.parameter_specs())
 
     def __add__(self, other: Any) -> LikelihoodSum:
         """``nll_a + nll_b``: a sum of likelihood terms sharing parameters by name."""

@@ -50,7 +50,7 @@ def _evaluator_for(term: Any, mc: Dataset | None) -> Evaluator:
 
 def project(term: Any, p: ParamVector, mc: Dataset | None = None, *, gather: bool = False) -> Any:
     """Per-event projection weights (array of the context's namespace, or host if gathered)."""
-    values = resolve_parameters(p, term.parameters)
+    values = resolve_parameters(p, term.parameters, term.default_parameters)
     scale = term.n_data / _normalisation(term, values)
     ev = _evaluator_for(term, mc)
     ev.set_active(term.mc_evaluator.active)
@@ -65,7 +65,7 @@ def project_with(term: Any, p: ParamVector, names: str | Iterable[str], mc: Data
 
     The activation of ``term`` is restored afterwards, even when an error is raised.
     """
-    values = resolve_parameters(p, term.parameters)
+    values = resolve_parameters(p, term.parameters, term.default_parameters)
     scale = term.n_data / _normalisation(term, values)
     ev = _evaluator_for(term, mc)
     saved = ev.active

@@ -58,7 +58,7 @@ from gpu_laddu.errors import (
 from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult, bootstrap, fit, mcmc
 from gpu_laddu.generate import generate_by_model, generate_kskp, generate_kskp_mc, generate_phase_space
 from gpu_laddu.ir.expr import Expression, constant, parameter
-from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, LassoPenalty, Model, RidgePenalty
+from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, LassoPenalty, Luminosity, Model, RidgePenalty
 from gpu_laddu.likelihood.terms import LikelihoodSum
 from gpu_laddu.physics import (
     Angles,
@@ -102,6 +102,7 @@ __all__ = [
     "KopfKMatrixPi1",
     "KopfKMatrixRho",
     "LassoPenalty",
+    "Luminosity",
     "LikelihoodError",
     "LikelihoodSum",
     "MCMCResult",

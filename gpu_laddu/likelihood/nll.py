@@ -139,18 +139,42 @@ class _LikelihoodTerm(FitMethods):
         """The analytic gradient."""
         return self._evaluate(p, with_gradient=True)[1]
 
-    def project(self, p: ParamVector, mc: Dataset | None = None, *, gather: bool = False) -> Any:
-        """Per-MC-event weights w·I·N_w/Σ_acc w·I (see :func:`gpu_laddu.likelihood.projection.project`)."""
+    def project(self, p: ParamVector, mc: Dataset | None = None, *, normalization: str = "data",
+                gather: bool = False) -> Any:
+        """Per-MC-event weights w·I·N_w/Σ_acc w·I, or w·I with ``normalization="none"`` (laddu's).
+
+        See :func:`gpu_laddu.likelihood.projection.project`.
+        """
         from gpu_laddu.likelihood.projection import project
 
-        return project(self, p, mc, gather=gather)
+        return project(self, p, mc, normalization=normalization, gather=gather)
 
     def project_with(self, p: ParamVector, names: str | Iterable[str], mc: Dataset | None = None, *,
-                     gather: bool = False) -> Any:
+                     normalization: str = "data", gather: bool = False) -> Any:
         """The projection of the named amplitudes only, with the whole model's normalisation."""
         from gpu_laddu.likelihood.projection import project_with
 
-        return project_with(self, p, names, mc, gather=gather)
+        return project_with(self, p, names, mc, normalization=normalization, gather=gather)
+
+    # -- physics results (gpu_laddu.likelihood.yields) -----------------------------------------
+    def intensity_integrals(self, generated_mc: Dataset, names: str | Iterable[str] | None = None) -> Any:
+        """Accepted and generated intensity integrals (:class:`~gpu_laddu.likelihood.yields.IntensityIntegrals`)."""
+        from gpu_laddu.likelihood.yields import IntensityIntegrals
+
+        return IntensityIntegrals(self, generated_mc, names)
+
+    def yields(self, result: Any, generated_mc: Dataset, waves: Mapping[str, Any] | None = None) -> Any:
+        """Fitted yields per wave with errors (:func:`gpu_laddu.likelihood.yields.yields`)."""
+        from gpu_laddu.likelihood.yields import yields
+
+        return yields(self, result, generated_mc, waves)
+
+    def cross_section(self, result: Any, generated_mc: Dataset, luminosity: Any,
+                      names: str | Iterable[str] | None = None) -> Any:
+        """σ = Σ_gen w·I_sel / L from an extended fit (:func:`gpu_laddu.likelihood.yields.cross_section`)."""
+        from gpu_laddu.likelihood.yields import cross_section
+
+        return cross_section(self, result, generated_mc, luminosity, names)
 
     def bootstrap_replica(self, seed: int) -> _LikelihoodTerm:
         """This likelihood with every data weight times an independent Poisson(1) draw.

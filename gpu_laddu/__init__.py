@@ -55,7 +55,7 @@ from gpu_laddu.errors import (
     ModelError,
     ParameterError,
 )
-from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult, bootstrap, fit, mcmc
+from gpu_laddu.fit import BinnedFitResult, BootstrapResult, FitResult, MCMCResult, bootstrap, fit, fit_binned, mcmc
 from gpu_laddu.generate import generate_by_model, generate_kskp, generate_kskp_mc, generate_phase_space
 from gpu_laddu.ir.expr import Expression, constant, parameter
 from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, LassoPenalty, Luminosity, Model, RidgePenalty
@@ -78,6 +78,7 @@ __all__ = [
     "Angles",
     "BackendUnavailableError",
     "BinnedDataset",
+    "BinnedFitResult",
     "BootstrapResult",
     "BreitWigner",
     "CommunicationError",
@@ -130,6 +131,7 @@ __all__ = [
     "constant",
     "default_context",
     "fit",
+    "fit_binned",
     "from_arrow",
     "from_dict",
     "from_numpy",

@@ -163,7 +163,7 @@ def run_demo(events: int = 100_000, mc_events: int | None = None, device: str = 
         from gpu_laddu.plot import plot_projection
 
         path = plot_projection(m_data, w_data, m_mc, total, waves, bins=60, range=(0.99, 2.6),
-                               xlabel="m(K_S K_S) [GeV]", title="gpu-laddu demo: data and fitted model",
+                               xlabel="m(K_S K_S)", unit="GeV", title="gpu-laddu demo: data and fitted model",
                                path=Path(out) / "demo_projection.png")
         say(f"wrote {path}")
     return {"result": result, "pulls": pulls, "times": {"generate": t_gen, "load": t_load, "fit": t_fit},

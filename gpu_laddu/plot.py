@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,17 @@ def projection_histograms(
     )
 
 
+def pull_values(h: ProjectionHistograms) -> np.ndarray:
+    """(data − fit)/√(Σw²) per bin (0 where a bin has no data error).
+
+    >>> h = projection_histograms([0.1, 0.2, 0.7], None, [0.1, 0.7], [1.0, 2.0], bins=2, range=(0, 1))
+    >>> pull_values(h).tolist()
+    [0.7071067811865475, -1.0]
+    """
+    err = h.data_error
+    return np.where(err > 0, (h.data - h.total) / np.where(err > 0, err, 1.0), 0.0)
+
+
 def plot_projection(
     data_values: Any,
     data_weights: Any,
@@ -138,11 +149,14 @@ def plot_projection(
     bins: int = 50,
     range: tuple[float, float] | None = None,
     xlabel: str = "",
-    ylabel: str = "Events / bin",
+    ylabel: str | None = None,
+    unit: str = "",
     title: str | None = None,
     path: str | Path = "projection.png",
     figsize: tuple[float, float] = (6.4, 4.8),
     dpi: int = 100,
+    pulls: bool = True,
+    interference: bool = True,
 ) -> Path:
     """Plot data (points with √(Σw²) errors), the fitted total and each wave (step lines) to a PNG.
 
@@ -150,8 +164,17 @@ def plot_projection(
     ----------
     data_values, data_weights, mc_values, mc_weights, components, bins, range
         As for :func:`projection_histograms`.
-    xlabel, ylabel, title : str
-        Axis labels and an optional title.
+    xlabel, title : str
+        The x-axis label (``unit`` is appended in brackets) and an optional title.
+    ylabel : str, optional
+        Default ``"Events / <bin width> <unit>"``, e.g. ``"Events / 0.025 GeV"``.
+    unit : str
+        The variable's unit (``"GeV"``; empty for angles' cos θ).
+    pulls : bool
+        A panel below with (data − fit)/σ<sub>data</sub> per bin.
+    interference : bool
+        With components, also draw ``total − Σ components`` ("interference"), so that the
+        drawn curves add up to the total.
     path : str or Path
         Output file (PNG).
     figsize, dpi
@@ -180,15 +203,82 @@ def plot_projection(
         raise ImportError("plotting needs matplotlib: pip install 'gpu_laddu[plot]'") from exc
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    if pulls:
+        ax, pax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1), "hspace": 0.05})
+    else:
+        ax, pax = fig.add_subplot(), None
     centres = 0.5 * (h.edges[:-1] + h.edges[1:])
     ax.stairs(h.total, h.edges, color="black", linewidth=1.5, label="fit")
     for name, counts in h.components.items():
         ax.stairs(counts, h.edges, linewidth=1.0, label=name)
+    if interference and h.components:
+        rest = h.total - sum(h.components.values())
+        ax.stairs(rest, h.edges, linewidth=1.0, linestyle="--", color="grey", label="interference")
     ax.errorbar(centres, h.data, yerr=h.data_error, fmt="o", markersize=3, color="black", label="data")
     ax.set_xlim(h.edges[0], h.edges[-1])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    full_xlabel = f"{xlabel} [{unit}]" if unit else xlabel
+    width = f"{h.edges[1] - h.edges[0]:.3g}{' ' + unit if unit else ''}"
+    ax.set_ylabel(ylabel if ylabel is not None else f"Events / {width}")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    if pax is not None:
+        pax.axhline(0.0, color="black", linewidth=0.8)
+        pax.bar(centres, pull_values(h), width=h.edges[1] - h.edges[0], color="grey")
+        pax.set_ylabel("pull")
+        pax.set_xlabel(full_xlabel)
+    else:
+        ax.set_xlabel(full_xlabel)
+    out = Path(path)
+    fig.savefig(out, format="png")
+    return out
+
+
+def plot_yields(
+    result: Any,
+    waves: Sequence[str] | None = None,
+    *,
+    which: str = "generated",
+    xlabel: str = "",
+    unit: str = "",
+    title: str | None = None,
+    path: str | Path = "yields.png",
+    figsize: tuple[float, float] = (6.4, 4.8),
+    dpi: int = 100,
+) -> Path:
+    """Yields per wave against the binning variable, with errors, from :func:`gpu_laddu.fit_binned`.
+
+    Parameters
+    ----------
+    result : BinnedFitResult
+    waves : sequence of str, optional
+        Which waves (default: all with yields).
+    which : {"generated", "accepted"}
+        Acceptance-corrected or accepted yields.
+    xlabel, unit, title, path, figsize, dpi
+        As for :func:`plot_projection`; the y label is ``"<which> yield / <bin width> <unit>"``.
+    """
+    names = list(result.waves if waves is None else waves)
+    if not names:
+        raise DataError("the binned fit has no yields to plot: pass waves= to fit_binned")
+    series = {w: result.yield_arrays(w, which) for w in names}
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("plotting needs matplotlib: pip install 'gpu_laddu[plot]'") from exc
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    centres, widths = result.centers, np.diff(result.edges)
+    for k, (name, (values, errors)) in enumerate(series.items()):
+        shift = (k - (len(series) - 1) / 2) * 0.08 * widths  # side by side within the bin
+        ax.errorbar(centres + shift, values, yerr=errors, xerr=None, fmt="o", markersize=3, capsize=2, label=name)
+    width = float(widths[0]) if np.allclose(widths, widths[0]) else None
+    per = f" / {width:.3g}{' ' + unit if unit else ''}" if width is not None else " per bin"
+    ax.set_ylabel(f"{which} yield{per}")
+    ax.set_xlabel(f"{xlabel} [{unit}]" if unit else xlabel)
+    ax.set_xlim(result.edges[0], result.edges[-1])
     if title:
         ax.set_title(title)
     ax.legend()

@@ -40,7 +40,7 @@ def test_every_bin_is_fitted_and_recovers_the_wave_fractions(binned):
     s, s_err = res.yield_arrays("S")
     total, _ = res.yield_arrays("all")
     acc_total, _ = res.yield_arrays("all", "accepted")
-    for i, r in enumerate(res.results):
+    for i in range(len(res.results)):
         # extended fit: the accepted yield of the whole model is the bin's data count
         assert acc_total[i] == pytest.approx(data[i].sum_weights, rel=1e-3)
         # S fraction against the truth of the generating BW model on the generated MC of the bin

@@ -33,6 +33,7 @@ from gpu_laddu.context import ExecutionContext, default_context
 from gpu_laddu.data import (
     BinnedDataset,
     Dataset,
+    concat,
     from_arrow,
     from_dict,
     from_numpy,
@@ -42,6 +43,7 @@ from gpu_laddu.data import (
     read_parquet,
     read_root,
     write_parquet,
+    write_root,
 )
 from gpu_laddu.errors import (
     BackendUnavailableError,
@@ -129,6 +131,7 @@ __all__ = [
     "Zlm",
     "bootstrap",
     "constant",
+    "concat",
     "default_context",
     "fit",
     "fit_binned",
@@ -147,5 +150,6 @@ __all__ = [
     "read_parquet",
     "read_root",
     "write_parquet",
+    "write_root",
     "__version__",
 ]

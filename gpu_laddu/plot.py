@@ -196,17 +196,31 @@ def plot_projection(
     True
     """
     h = projection_histograms(data_values, data_weights, mc_values, mc_weights, components, bins=bins, range=range)
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError("plotting needs matplotlib: pip install 'gpu_laddu[plot]'") from exc
+    Figure, FigureCanvasAgg = _matplotlib()
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     if pulls:
         ax, pax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1), "hspace": 0.05})
     else:
         ax, pax = fig.add_subplot(), None
+    _draw(ax, pax, h, xlabel=xlabel, ylabel=ylabel, unit=unit, title=title, interference=interference)
+    out = Path(path)
+    fig.savefig(out, format="png")
+    return out
+
+
+def _matplotlib() -> tuple[Any, Any]:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("plotting needs matplotlib: pip install 'gpu_laddu[plot]'") from exc
+    return Figure, FigureCanvasAgg
+
+
+def _draw(ax: Any, pax: Any, h: ProjectionHistograms, *, xlabel: str, ylabel: str | None, unit: str,
+          title: str | None, interference: bool, legend: bool = True) -> None:
+    """One projection: fit, waves, interference and data on ``ax``; pulls on ``pax`` (if any)."""
     centres = 0.5 * (h.edges[:-1] + h.edges[1:])
     ax.stairs(h.total, h.edges, color="black", linewidth=1.5, label="fit")
     for name, counts in h.components.items():
@@ -221,14 +235,90 @@ def plot_projection(
     ax.set_ylabel(ylabel if ylabel is not None else f"Events / {width}")
     if title:
         ax.set_title(title)
-    ax.legend()
+    if legend:
+        ax.legend(fontsize="small")
     if pax is not None:
+        ax.tick_params(labelbottom=False)
         pax.axhline(0.0, color="black", linewidth=0.8)
         pax.bar(centres, pull_values(h), width=h.edges[1] - h.edges[0], color="grey")
         pax.set_ylabel("pull")
         pax.set_xlabel(full_xlabel)
     else:
         ax.set_xlabel(full_xlabel)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One panel of :func:`plot_projections`: a variable's values on the data and on the MC.
+
+    Attributes
+    ----------
+    label : str
+        The x-axis label (``"cos θ"``, ``"φ"``, ``"m(KsKs)"``).
+    data_values, mc_values : array-like
+        The variable per data event and per MC event.
+    bins : int
+    range : (float, float), optional
+    unit : str
+        Appended to the axis label and the bin width (``"GeV"``, ``"rad"``).
+    """
+
+    label: str
+    data_values: Any
+    mc_values: Any
+    bins: int = 40
+    range: tuple[float, float] | None = None
+    unit: str = ""
+
+
+def plot_projections(
+    axes: Sequence[Axis],
+    data_weights: Any,
+    mc_weights: Any,
+    components: Mapping[str, Any] | None = None,
+    *,
+    title: str | None = None,
+    path: str | Path = "projections.png",
+    columns: int = 2,
+    panel_size: tuple[float, float] = (4.8, 4.0),
+    dpi: int = 100,
+    interference: bool = True,
+) -> Path:
+    """Several projections of one fit side by side (e.g. the mass and the angles cos θ, φ, Φ).
+
+    Each panel is drawn as by :func:`plot_projection` (pull panel, bin width in the y label,
+    the waves and their interference); the legend is on the first panel.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> rng = np.random.default_rng(1)
+    >>> m, c = rng.uniform(1, 2, 200), rng.uniform(-1, 1, 200)
+    >>> out = plot_projections([Axis("m", m, m, 10, unit="GeV"), Axis("cos θ", c, c, 10, (-1, 1))],
+    ...                        None, np.ones(200), path=os.path.join(tempfile.mkdtemp(), "p.png"))
+    >>> out.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    if not axes:
+        raise DataError("plot_projections needs at least one Axis")
+    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)) or columns < 1:
+        raise DataError(f"columns must be a positive integer, not {columns!r}")
+    hists = [projection_histograms(a.data_values, data_weights, a.mc_values, mc_weights, components, bins=a.bins,
+                                   range=a.range) for a in axes]
+    Figure, FigureCanvasAgg = _matplotlib()
+    n_cols = min(int(columns), len(axes))
+    n_rows = -(-len(axes) // n_cols)
+    fig = Figure(figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows), dpi=dpi)
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(2 * n_rows, n_cols, height_ratios=[3, 1] * n_rows, hspace=0.25, wspace=0.3)
+    for k, (a, h) in enumerate(zip(axes, hists)):
+        row, col = divmod(k, n_cols)
+        ax = fig.add_subplot(grid[2 * row, col])
+        pax = fig.add_subplot(grid[2 * row + 1, col], sharex=ax)
+        _draw(ax, pax, h, xlabel=a.label, ylabel=None, unit=a.unit, title=None, interference=interference,
+              legend=k == 0)
+    if title:
+        fig.suptitle(title)
     out = Path(path)
     fig.savefig(out, format="png")
     return out
@@ -262,11 +352,7 @@ def plot_yields(
     if not names:
         raise DataError("the binned fit has no yields to plot: pass waves= to fit_binned")
     series = {w: result.yield_arrays(w, which) for w in names}
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError("plotting needs matplotlib: pip install 'gpu_laddu[plot]'") from exc
+    Figure, FigureCanvasAgg = _matplotlib()
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

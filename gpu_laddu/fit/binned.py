@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -128,6 +128,7 @@ def fit_binned(
     initial: Mapping[str, float] | Sequence[Mapping[str, float] | None] | None = None,
     method: str = "migrad",
     progress: bool = True,
+    keep_minuit: bool = False,
     **fit_kwargs: Any,
 ) -> BinnedFitResult:
     """Fit ``model`` in every bin.
@@ -148,6 +149,10 @@ def fit_binned(
         Start values (partial mappings take the parameter definitions' values).
     method, progress, **fit_kwargs
         Passed to :func:`gpu_laddu.fit.fit` (``max_calls``, ``tol``, ``n_restarts``, ``seed``, ...).
+    keep_minuit : bool
+        Keep each bin's ``iminuit.Minuit`` on its result (for ``minos``).  Off by default: a
+        Minuit object keeps its bin's likelihood, and with it the bin's precomputed columns,
+        in memory.
 
     Raises
     ------
@@ -192,7 +197,7 @@ def fit_binned(
                 table.append({})
                 failures[i] = f"{type(exc).__name__}: {exc}"
             else:
-                results.append(res)
+                results.append(res if keep_minuit else replace(res, minuit=None))
                 table.append(ys)
             bar.set_postfix(failed=len(failures), refresh=False)
             bar.update(1)

@@ -33,6 +33,7 @@ from gpu_laddu.context import ExecutionContext, default_context
 from gpu_laddu.data import (
     BinnedDataset,
     Dataset,
+    concat,
     from_arrow,
     from_dict,
     from_numpy,
@@ -42,6 +43,7 @@ from gpu_laddu.data import (
     read_parquet,
     read_root,
     write_parquet,
+    write_root,
 )
 from gpu_laddu.errors import (
     BackendUnavailableError,
@@ -56,7 +58,7 @@ from gpu_laddu.errors import (
     ModelError,
     ParameterError,
 )
-from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult, bootstrap, fit, mcmc
+from gpu_laddu.fit import BinnedFitResult, BootstrapResult, FitResult, MCMCResult, bootstrap, fit, fit_binned, mcmc
 from gpu_laddu.generate import generate_by_model, generate_kskp, generate_kskp_mc, generate_phase_space
 from gpu_laddu.ir.expr import Expression, constant
 from gpu_laddu.language import (
@@ -100,19 +102,9 @@ from gpu_laddu.language import (
     spherical_harmonic,
     vector,
 )
-from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, Model
+from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, LassoPenalty, Luminosity, Model, RidgePenalty
 from gpu_laddu.likelihood.terms import LikelihoodSum
-from gpu_laddu.physics import (
-    Angles,
-    CosTheta,
-    Mandelstam,
-    Mass,
-    Phi,
-    PolAngle,
-    Polarization,
-    PolMagnitude,
-    Variable,
-)
+from gpu_laddu.physics import Angles, CosTheta, Mandelstam, Mass, Phi, PolAngle, Polarization, PolMagnitude, Variable
 
 __version__ = "0.1.0"
 
@@ -121,6 +113,7 @@ __all__ = [
     "BackendUnavailableError",
     "BarrierKind",
     "BinnedDataset",
+    "BinnedFitResult",
     "BootstrapResult",
     "BreitWigner",
     "CommunicationError",
@@ -149,8 +142,10 @@ __all__ = [
     "KopfKMatrixPi1",
     "KopfKMatrixRho",
     "L",
+    "LassoPenalty",
     "LikelihoodError",
     "LikelihoodSum",
+    "Luminosity",
     "M",
     "MCMCResult",
     "Mandelstam",
@@ -168,6 +163,7 @@ __all__ = [
     "PolPhase",
     "PolarComplexScalar",
     "Polarization",
+    "RidgePenalty",
     "S",
     "Scalar",
     "Sheet",
@@ -188,12 +184,14 @@ __all__ = [
     "cis",
     "clebsch_gordan",
     "complex",
+    "concat",
     "constant",
     "cparameter",
     "default_context",
     "dot",
     "f_vector",
     "fit",
+    "fit_binned",
     "from_arrow",
     "from_dict",
     "from_numpy",
@@ -223,5 +221,6 @@ __all__ = [
     "spherical_harmonic",
     "vector",
     "write_parquet",
+    "write_root",
     "__version__",
 ]

@@ -33,6 +33,7 @@ from gpu_laddu.context import ExecutionContext, default_context
 from gpu_laddu.data import (
     BinnedDataset,
     Dataset,
+    concat,
     from_arrow,
     from_dict,
     from_numpy,
@@ -42,6 +43,7 @@ from gpu_laddu.data import (
     read_parquet,
     read_root,
     write_parquet,
+    write_root,
 )
 from gpu_laddu.errors import (
     BackendUnavailableError,
@@ -56,7 +58,7 @@ from gpu_laddu.errors import (
     ModelError,
     ParameterError,
 )
-from gpu_laddu.fit import BootstrapResult, FitResult, MCMCResult, bootstrap, fit, mcmc
+from gpu_laddu.fit import BinnedFitResult, BootstrapResult, FitResult, MCMCResult, bootstrap, fit, fit_binned, mcmc
 from gpu_laddu.generate import (
     GenerationError,
     GenerationReport,
@@ -112,19 +114,9 @@ from gpu_laddu.language import (
     spherical_harmonic,
     vector,
 )
-from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, Model
+from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, LassoPenalty, Luminosity, Model, RidgePenalty
 from gpu_laddu.likelihood.terms import LikelihoodSum
-from gpu_laddu.physics import (
-    Angles,
-    CosTheta,
-    Mandelstam,
-    Mass,
-    Phi,
-    PolAngle,
-    Polarization,
-    PolMagnitude,
-    Variable,
-)
+from gpu_laddu.physics import Angles, CosTheta, Mandelstam, Mass, Phi, PolAngle, Polarization, PolMagnitude, Variable
 from gpu_laddu.reaction import (
     Channel,
     Edge,
@@ -143,6 +135,7 @@ __all__ = [
     "BackendUnavailableError",
     "BarrierKind",
     "BinnedDataset",
+    "BinnedFitResult",
     "BootstrapResult",
     "BreitWigner",
     "Channel",
@@ -178,8 +171,10 @@ __all__ = [
     "KopfKMatrixPi1",
     "KopfKMatrixRho",
     "L",
+    "LassoPenalty",
     "LikelihoodError",
     "LikelihoodSum",
+    "Luminosity",
     "M",
     "MCMCResult",
     "Mandelstam",
@@ -200,6 +195,7 @@ __all__ = [
     "PolarComplexScalar",
     "Polarization",
     "ReactionError",
+    "RidgePenalty",
     "S",
     "Scalar",
     "ScalarSource",
@@ -224,12 +220,14 @@ __all__ = [
     "cis",
     "clebsch_gordan",
     "complex",
+    "concat",
     "constant",
     "cparameter",
     "default_context",
     "dot",
     "f_vector",
     "fit",
+    "fit_binned",
     "from_arrow",
     "from_dict",
     "from_numpy",
@@ -260,5 +258,6 @@ __all__ = [
     "spherical_harmonic",
     "vector",
     "write_parquet",
+    "write_root",
     "__version__",
 ]

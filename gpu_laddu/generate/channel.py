@@ -273,7 +273,8 @@ class Generator:
 
     def _columns(self, p4: dict[str, Vec4]) -> dict[str, np.ndarray]:
         topo = self.channel.topology
-        return {(edge.p4 or name): np.stack(p4[name], axis=1) for name, edge in topo.edges.items() if edge.output}
+        return {(edge.p4 if isinstance(edge.p4, str) else name): np.stack(p4[name], axis=1)
+                for name, edge in topo.edges.items() if edge.output}
 
     def _block(self, seed: int, stream: int, block: int, model: Any, parameters: Any, ctx: ExecutionContext
                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gpu_laddu.ir.expr import Expression
-from gpu_laddu.language.events import Vec3
+from gpu_laddu.language.events import Vec3, Vec4
 from gpu_laddu.reaction.errors import ReactionError, UnknownEdgeError
 from gpu_laddu.reaction.frames import FrameVec3, angle, as_vec3, scalar_expr
 from gpu_laddu.reaction.graph import Edge, Topology, Tree, Vertex, add_tree, sub_tree
@@ -116,8 +116,8 @@ class Channel:
             raise UnknownEdgeError(f"unknown edge {edge!r}; the channel has {self._topology.known()}")
         return self._topology.edges[edge]
 
-    def edge_p4(self, name: str) -> str | None:
-        """The four-vector column given for edge ``name`` (``None`` when it is inferred)."""
+    def edge_p4(self, name: str) -> str | Vec4 | None:
+        """The four-vector column or ``Vec4`` given for edge ``name`` (``None`` when it is inferred)."""
         return self._edge(name).p4
 
     def particle(self, edge: str) -> Particle:

@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
+from gpu_laddu.language.events import EventColumn, Vec4
 from gpu_laddu.reaction.errors import InferenceError, TopologyError, UnknownEdgeError, UnknownVertexError
 from gpu_laddu.reaction.particle import Particle
 
@@ -47,6 +48,25 @@ def sub_tree(a: Tree, b: Tree) -> Tree:
     return a if b == ZERO else ("neg", b) if a == ZERO else ("sub", a, b)
 
 
+def vec4_tree(v: Vec4, edge: str) -> Tree:
+    """The momentum tree of a ``Vec4`` built from ``Vec4.event`` vectors with ``+``, ``-`` and unary ``-``."""
+    def convert(nodes: list[Any]) -> Tree:
+        ops = {n.op for n in nodes}
+        if ops == {"column"}:
+            srcs = [n.attrs[0] for n in nodes]
+            if all(isinstance(c, EventColumn) for c in srcs) and len({c.name for c in srcs}) == 1 \
+                    and [c.component for c in srcs] == [0, 1, 2, 3]:
+                return ("col", srcs[0].name)
+        elif ops == {"add"} or ops == {"sub"}:
+            a, b = convert([n.inputs[0] for n in nodes]), convert([n.inputs[1] for n in nodes])
+            return add_tree(a, b) if ops == {"add"} else sub_tree(a, b)
+        elif ops == {"neg"}:
+            return ("neg", convert([n.inputs[0] for n in nodes]))
+        raise TopologyError(f"Edge {edge!r}: a Vec4 p4 must add or subtract dataset four-vectors "
+                            f"(Vec4.event(name)); use a column name otherwise")
+    return convert([v.e().node, v.px().node, v.py().node, v.pz().node])
+
+
 def _name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise TopologyError(f"{what} must be a non-empty string, got {value!r}")
@@ -60,9 +80,10 @@ class Edge:
     ----------
     name : str
         Unique edge name.
-    p4 : str, optional
-        The dataset's four-vector column for this edge; without it the momentum is inferred
-        by four-momentum conservation.
+    p4 : str or Vec4, optional
+        The dataset's four-vector column for this edge, or a ``Vec4`` that sums or subtracts
+        dataset four-vectors (``Vec4.event("k1") + Vec4.event("k2")``); without it the momentum
+        is inferred by four-momentum conservation.
     particle : Particle, optional
         Mass and quantum numbers (the generator reads the mass).
     output : bool
@@ -80,9 +101,10 @@ class Edge:
     ('recoil', 'proton', 0.93827208816)
     """
 
-    __slots__ = ("_name", "_p4", "_particle", "_output", "_mass_proposal", "_initial_momentum")
+    __slots__ = ("_name", "_p4", "_tree", "_particle", "_output", "_mass_proposal", "_initial_momentum")
     _name: str
-    _p4: str | None
+    _p4: str | Vec4 | None
+    _tree: Tree | None
     _particle: Particle | None
     _output: bool
     _mass_proposal: Any
@@ -91,8 +113,13 @@ class Edge:
     def __init__(self, name: str, *, p4: str | None = None, particle: Particle | None = None, output: bool = True,
                  mass_proposal: Any = None, initial_momentum: Any = None) -> None:
         object.__setattr__(self, "_name", _name(name, "Edge name"))
-        if p4 is not None and (not isinstance(p4, str) or not p4):
-            raise TopologyError(f"Edge {name!r}: p4 must be the name of a four-vector column, got {p4!r}")
+        if isinstance(p4, Vec4):
+            tree: Tree | None = vec4_tree(p4, name)
+        elif p4 is not None and (not isinstance(p4, str) or not p4):
+            raise TopologyError(f"Edge {name!r}: p4 must be the name of a four-vector column or a Vec4, got {p4!r}")
+        else:
+            tree = None if p4 is None else ("col", p4)
+        object.__setattr__(self, "_tree", tree)
         if particle is not None and not isinstance(particle, Particle):
             raise TopologyError(f"Edge {name!r}: particle must be a gpu_laddu.Particle, got {particle!r}")
         if not isinstance(output, bool):
@@ -105,7 +132,7 @@ class Edge:
         raise AttributeError("Edge is immutable")
 
     name = property(lambda self: self._name, doc="str: unique edge name.")
-    p4 = property(lambda self: self._p4, doc="str or None: the dataset's four-vector column.")
+    p4 = property(lambda self: self._p4, doc="str, Vec4 or None: the dataset's four-vector column or expression.")
     particle = property(lambda self: self._particle, doc="Particle or None: particle properties.")
     output = property(lambda self: self._output, doc="bool: whether generated datasets include this edge.")
     mass_proposal = property(lambda self: self._mass_proposal, doc="The generator's mass proposal, or None.")
@@ -268,7 +295,7 @@ class Topology:
 
     def known(self) -> str:
         """A one-line summary of the graph for error messages."""
-        cols = {n: e.p4 for n, e in self.edges.items() if e.p4 is not None}
+        cols = {n: e.p4 if isinstance(e.p4, str) else e._tree for n, e in self.edges.items() if e._tree is not None}
         return f"edges {list(self.edges)} (four-vector columns {cols}), vertices {list(self.vertices)}"
 
     # -- momentum inference (laddu 0.28.1's resolution, same summation order) ---------------
@@ -288,8 +315,8 @@ class Topology:
 
     def _resolve(self, edge: str, stack: list[str]) -> Tree:
         e = self.edges[edge]
-        if e.p4 is not None:
-            return ("col", e.p4)
+        if e._tree is not None:
+            return e._tree
         if edge in stack:
             raise _Failure("cycle", edge)
         stack.append(edge)

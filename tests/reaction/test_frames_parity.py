@@ -115,3 +115,29 @@ def test_model_path_matches_column_path(laddu):
             "pi1", z_axis=-build(laddu, topology).vertex("rho_decay").vec3("pi3"),
             y_hint=build(laddu, topology).vertex("X_decay").vec3("pi3").cross(laddu.Vec3.z_axis()))})["phi"]
     np.testing.assert_allclose(np.asarray(via_model), ref, rtol=0, atol=1e-10)
+
+
+def test_vec4_edge_momenta_match_laddu(laddu):
+    """Edges whose p4 is a Vec4 expression (a sum of dataset four-vectors), as laddu allows."""
+    events = TOPOLOGIES["rho_pi"][2](100)
+
+    def channel(lib):
+        return lib.Channel("x", edges=[
+            lib.Edge("X", p4=lib.Vec4.event("pi1") + lib.Vec4.event("pi2") + lib.Vec4.event("pi3")),
+            lib.Edge("rho", p4=lib.Vec4.event("pi1") + lib.Vec4.event("pi2")), lib.Edge("pi1", p4="pi1"),
+            lib.Edge("pi2"), lib.Edge("pi3", p4="pi3")],
+            vertices=[lib.Vertex("X_decay", incoming=["X"], outgoing=["rho", "pi3"]),
+                      lib.Vertex("rho_decay", incoming=["rho"], outgoing=["pi1", "pi2"])])
+
+    def exprs(lib):
+        ch = channel(lib)
+        rho = ch.vertex("rho_decay")
+        axes = {"z_axis": -rho.vec3("pi3"), "y_hint": lib.Vec3.z_axis()}
+        return {"cos": rho.costheta("pi2", **axes), "phi": rho.phi("pi2", **axes), "m": ch.mass("pi2")}
+
+    ref = laddu_evaluate(laddu.Dataset.from_arrays(p4s=events, scalars={}), exprs(laddu))
+    ours = _ours(gl.from_numpy(p4s=events), exprs(gl))
+    for k, v in ref.items():
+        np.testing.assert_allclose(ours[k], v, rtol=0, atol=1e-10 * max(1.0, np.max(np.abs(v))))
+    with pytest.raises(gl.reaction.TopologyError, match="add or subtract"):
+        gl.Edge("bad", p4=gl.Vec4.event("pi1").boost(gl.Vec3(0.1, 0.0, 0.0)))

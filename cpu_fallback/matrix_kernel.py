@@ -3,7 +3,7 @@
 :func:`inverse_source` writes one ``njit(parallel=True)`` function that, per event, evaluates
 the matrix elements from their per-event IR (the column leaves are its arguments), then
 inverts the matrix in place by Gauss–Jordan elimination with partial pivoting.  It replaces
-the interpreter + ``numpy.linalg.inv`` path of :mod:`gpu_laddu.language.solve`, which
+the interpreter + ``numpy.linalg.inv`` path of :mod:`gpu_laddu.language.inverse`, which
 spends its time in thousands of small array operations.  Kernels are compiled once per
 matrix graph and cached on disk like the likelihood kernels.
 

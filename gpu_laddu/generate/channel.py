@@ -37,7 +37,7 @@ import numpy as np
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.dataset import Dataset, from_numpy
-from gpu_laddu.generate.phase_space import breakup_momentum
+from gpu_laddu.generate.phase_space import breakup_momentum, decay_chain
 from gpu_laddu.generate.proposals import GenerationError, InitialMomentum, MassProposal, ScalarSource
 from gpu_laddu.physics.vectors import Vec4, add4, beta, boost, mass
 from gpu_laddu.reaction.channel import Channel
@@ -84,23 +84,7 @@ def _nbody(rng: np.random.Generator, big_m: np.ndarray, masses: list[np.ndarray]
         for j in range(1, k - 1):
             weight = weight * 2.0 * inv[j]
     weight = np.where((big_m > total) & np.isfinite(weight), weight, 0.0)
-    zero = np.zeros(n)
-    mother: Vec4 = (big_m, zero, zero, zero)
-    daughters: list[Vec4] = [mother] * k
-    for j in range(k - 1, 0, -1):
-        qj = q[j - 1]
-        cos_t = 2.0 * u[:, k - 2 + 2 * (j - 1)] - 1.0
-        phi = 2.0 * np.pi * u[:, k - 2 + 2 * (j - 1) + 1]
-        sin_t = np.sqrt(np.maximum(1.0 - cos_t * cos_t, 0.0))
-        px, py, pz = qj * sin_t * np.cos(phi), qj * sin_t * np.sin(phi), qj * cos_t
-        rest: Vec4 = (np.sqrt(qj * qj + inv[j - 1] ** 2), px, py, pz)
-        dj: Vec4 = (np.sqrt(qj * qj + masses[j] ** 2), -px, -py, -pz)
-        if j < k - 1:
-            b = beta(mother)
-            rest, dj = boost(np, rest, b), boost(np, dj, b)
-        daughters[j], mother = dj, rest
-    daughters[0] = mother
-    return daughters, weight
+    return decay_chain(u, big_m, inv, q, masses), weight
 
 
 class Generator:

@@ -64,6 +64,30 @@ def breakup_momentum(m: np.ndarray | float, m1: np.ndarray | float, m2: np.ndarr
     return np.sqrt(np.maximum(lam, 0.0)) / (2.0 * m)
 
 
+def decay_chain(u: np.ndarray, big_m: np.ndarray, inv: list[Any], q: list[Any], masses: list[Any]) -> list[Vec4]:
+    """Daughter four-vectors of k-body decays at rest, built from the intermediate invariant masses
+    ``inv`` (inv[0] = m_0, ..., inv[k-1] = M), breakup momenta ``q`` and the uniform numbers ``u``
+    (columns k−2 onward: cos θ and φ of each two-body step), boosting each step into its parent."""
+    k, n = len(masses), len(big_m)
+    zero = np.zeros(n)
+    mother: Vec4 = (big_m, zero, zero, zero)
+    daughters: list[Vec4] = [mother] * k
+    for j in range(k - 1, 0, -1):
+        qj = q[j - 1]
+        cos_t = 2.0 * u[:, k - 2 + 2 * (j - 1)] - 1.0
+        phi = 2.0 * np.pi * u[:, k - 2 + 2 * (j - 1) + 1]
+        sin_t = np.sqrt(np.maximum(1.0 - cos_t * cos_t, 0.0))
+        px, py, pz = qj * sin_t * np.cos(phi), qj * sin_t * np.sin(phi), qj * cos_t
+        rest: Vec4 = (np.sqrt(qj * qj + inv[j - 1] ** 2), px, py, pz)
+        dj: Vec4 = (np.sqrt(qj * qj + masses[j] ** 2), -px, -py, -pz)
+        if j < k - 1:
+            b = beta(mother)
+            rest, dj = boost(np, rest, b), boost(np, dj, b)
+        daughters[j], mother = dj, rest
+    daughters[0] = mother
+    return daughters
+
+
 class NBodyPhaseSpace:
     """Phase space of a parent of fixed mass at rest decaying to ``masses``.
 
@@ -125,23 +149,9 @@ class NBodyPhaseSpace:
         inv.append(np.full(n, big_m))
         q = [breakup_momentum(inv[j], inv[j - 1], m[j]) for j in range(1, k)]
         weights = np.prod(q, axis=0) / self.max_weight
-        zero = np.zeros(n)
-        mother: Vec4 = (np.full(n, big_m), zero, zero, zero)
-        daughters: list[Vec4] = [mother] * k
-        for j in range(k - 1, 0, -1):
-            qj = q[j - 1]
-            cos_t = 2.0 * u[:, k - 2 + 2 * (j - 1)] - 1.0
-            phi = 2.0 * np.pi * u[:, k - 2 + 2 * (j - 1) + 1]
-            sin_t = np.sqrt(np.maximum(1.0 - cos_t * cos_t, 0.0))
-            px, py, pz = qj * sin_t * np.cos(phi), qj * sin_t * np.sin(phi), qj * cos_t
-            rest: Vec4 = (np.sqrt(qj * qj + inv[j - 1] ** 2), px, py, pz)
-            dj: Vec4 = (np.sqrt(qj * qj + m[j] ** 2), -px, -py, -pz)
-            if j < k - 1:
-                b = beta(mother)
-                rest, dj = boost(np, rest, b), boost(np, dj, b)
-            daughters[j], mother = dj, rest
-        daughters[0] = mother
+        daughters = decay_chain(u, np.full(n, big_m), inv, q, list(m))
         return [np.stack(d, axis=1) for d in daughters], weights
+
 
     def _block(self, rng: np.random.Generator, quota: int, weighted: bool, block_size: int
                ) -> tuple[list[np.ndarray], np.ndarray]:

@@ -5,7 +5,7 @@ An :class:`ExprArray` is a row-major tuple of scalar :class:`~gpu_laddu.ir.expr.
 elements with a shape ``(n,)`` or ``(n, m)``.  Every operation is unrolled into scalar IR
 when the array is built, so generated kernels see plain scalar code; a linear solve whose
 matrix depends on no free parameter is done once per dataset by a batched LAPACK solve
-(:class:`gpu_laddu.language.solve.InverseElement`), otherwise it is unrolled by Cramer's rule
+(:class:`gpu_laddu.language.inverse.InverseElement`), otherwise it is unrolled by Cramer's rule
 (no data-dependent branches, analytic gradients).  Dimension mismatches raise
 :class:`~gpu_laddu.errors.ModelError` when the expression is built.
 
@@ -30,13 +30,14 @@ from gpu_laddu.ir.expr import Expression, ExprLike, as_expression
 ArrayLike = Union["ExprArray", Sequence[Any]]  # noqa: UP007
 
 
-def _element(x: Any, where: str) -> Expression:
+def scalar_element(x: Any, where: str) -> Expression:
+    """``x`` as a scalar expression, or a ModelError naming ``where`` (arrays and non-numbers are refused)."""
     if isinstance(x, ExprArray):
-        raise ModelError(f"{where}: expected a scalar element, got an array of shape {x.shape}")
+        raise ModelError(f"{where}: expected a scalar, got an array of shape {x.shape}")
     try:
         return as_expression(x)
     except (TypeError, ModelError) as exc:
-        raise ModelError(f"{where}: cannot use {x!r} as an expression element") from exc
+        raise ModelError(f"{where}: cannot use {x!r} as an expression") from exc
 
 
 class ExprArray:
@@ -104,7 +105,7 @@ class ExprArray:
             if other.shape != self.shape:
                 raise ModelError(f"elementwise {op} of arrays of shapes {self.shape} and {other.shape}")
             return ExprArray((f(a, b) for a, b in zip(self.elements, other.elements)), self.shape)
-        scalar = _element(other, f"elementwise {op}")
+        scalar = scalar_element(other, f"elementwise {op}")
         return self.map(lambda a: f(a, scalar))
 
     def __add__(self, other: Any) -> ExprArray:
@@ -208,7 +209,7 @@ def vector(elements: Sequence[ExprLike]) -> ExprArray:
         return elements
     if isinstance(elements, (str, bytes)) or not hasattr(elements, "__iter__"):
         raise ModelError(f"vector: expected a sequence of elements, got {elements!r}")
-    elems = [_element(e, f"vector element {i}") for i, e in enumerate(elements)]
+    elems = [scalar_element(e, f"vector element {i}") for i, e in enumerate(elements)]
     if not elems:
         raise ModelError("vector: needs at least one element")
     return ExprArray(elems, (len(elems),))
@@ -237,7 +238,7 @@ def matrix(elements: Sequence[Sequence[ExprLike]]) -> ExprArray:
             width = len(row)
         if len(row) != width or width == 0:
             raise ModelError(f"matrix rows must have one non-zero length; row 0 has {width}, row {i} has {len(row)}")
-        elems.extend(_element(e, f"matrix element ({i}, {j})") for j, e in enumerate(row))
+        elems.extend(scalar_element(e, f"matrix element ({i}, {j})") for j, e in enumerate(row))
     assert width is not None
     return ExprArray(elems, (len(rows), width))
 
@@ -334,7 +335,7 @@ def solve(lhs: ExprArray, rhs: ExprArray) -> ExprArray:
     >>> gl.Model(x[1]).evaluate()
     (0.5+0j)
     """
-    from gpu_laddu.language.solve import inverse_elements
+    from gpu_laddu.language.inverse import inverse_elements
 
     n, m = _matrix_shape(lhs, "solve lhs")
     if n != m:

@@ -9,7 +9,7 @@ entry finite at the poles):
 * ``f_vector`` — F = (Π·I + K̂·C)⁻¹ P̂ with C the phase space (e.g. Chew–Mandelstam).
 
 When the poles and couplings are fixed, the matrix to invert depends on events only: it is
-inverted once per dataset (:mod:`gpu_laddu.language.solve`) and the ``factor_linear`` pass
+inverted once per dataset (:mod:`gpu_laddu.language.inverse`) and the ``factor_linear`` pass
 turns F into Σ_α β_α × (one cache column per pole), the layout of the built-in
 ``KopfKMatrix*`` amplitudes.  A free pole mass or coupling puts an unrolled complex solve
 into the fused kernel instead, with analytic gradients.
@@ -35,7 +35,8 @@ from typing import Any
 from gpu_laddu.errors import ModelError
 from gpu_laddu.ir.expr import Expression, ExprLike, as_expression, to_complex
 from gpu_laddu.ir.nodes import EvalClass, Node, column, iter_ops
-from gpu_laddu.language.arrays import ExprArray, as_array, matmul, matrix, solve, vector
+from gpu_laddu.language.arrays import ExprArray, as_array, matmul, matrix, scalar_element, solve, vector
+from gpu_laddu.language.inverse import leaf_columns
 from gpu_laddu.language.special import (
     BLATT_WEISSKOPF_MAX_L,
     QR_DEFAULT,
@@ -46,12 +47,7 @@ from gpu_laddu.language.special import (
 
 
 def _scalar(x: Any, what: str) -> Expression:
-    if isinstance(x, ExprArray):
-        raise ModelError(f"{what} must be a scalar expression, got an array of shape {x.shape}")
-    try:
-        return as_expression(x)
-    except (TypeError, ModelError) as exc:
-        raise ModelError(f"{what} must be an expression or a number, got {x!r}") from exc
+    return scalar_element(x, what)
 
 
 def _orbital(l: Any) -> int:
@@ -236,13 +232,7 @@ class ChewMandelstamColumn:
         return memo[self.key]
 
     def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
-        p4s: set[str] = set()
-        scalars: set[str] = set()
-        for leaf in iter_ops([self.s], "column"):
-            a, b = leaf.attrs[0].required_columns()
-            p4s |= a
-            scalars |= b
-        return frozenset(p4s), frozenset(scalars)
+        return leaf_columns([self.s])
 
 
 def _fixed_mass(x: ExprLike, what: str) -> float:

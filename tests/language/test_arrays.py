@@ -103,7 +103,7 @@ def test_arrays_match_laddu(laddu):  # type: ignore[no-untyped-def]
     (lambda: gl.vector([1.0, 2.0]) + gl.vector([1.0]), "shapes"),
     (lambda: gl.vector(["a"]), "cannot use"),
     (lambda: gl.Model(gl.vector([1.0, 2.0])), "scalar expression"),
-    (lambda: gl.vector([gl.vector([1.0])]), "scalar element"),
+    (lambda: gl.vector([gl.vector([1.0])]), "expected a scalar"),
 ])
 def test_dimension_errors_at_build(call, match):  # type: ignore[no-untyped-def]
     with pytest.raises(ModelError, match=match):

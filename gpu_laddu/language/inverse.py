@@ -54,13 +54,18 @@ class InverseElement:
         return out if self.dtype == "complex" else xp.ascontiguousarray(out.real)
 
     def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
-        p4s: set[str] = set()
-        scalars: set[str] = set()
-        for leaf in iter_ops(self.matrix, "column"):
-            a, b = leaf.attrs[0].required_columns()
-            p4s |= a
-            scalars |= b
-        return frozenset(p4s), frozenset(scalars)
+        return leaf_columns(self.matrix)
+
+
+def leaf_columns(nodes: tuple[Node, ...] | list[Node]) -> tuple[frozenset[str], frozenset[str]]:
+    """(four-vector names, scalar names) that the column leaves below ``nodes`` read."""
+    p4s: set[str] = set()
+    scalars: set[str] = set()
+    for leaf in iter_ops(nodes, "column"):
+        a, b = leaf.attrs[0].required_columns()
+        p4s |= a
+        scalars |= b
+    return frozenset(p4s), frozenset(scalars)
 
 
 _SIMPLIFIED: dict[tuple[str, ...], list[Node]] = {}

@@ -16,7 +16,10 @@ into one row on the device and a last reduction adds the rows: still no host rou
 chunk.  Compiled kernels live in ``ctx.kernel_cache`` under :func:`gpu_laddu.codegen.cuda.cache_key`.
 
 :func:`nvrtc_compile` compiles CUDA C with NVRTC to PTX *without a GPU* (it needs only the
-``nvidia-cuda-nvrtc`` wheel): CI uses it to check every generated kernel.
+``nvidia-cuda-nvrtc`` wheel), and :func:`nvrtc_resources` to an sm_90 cubin with ptxas's
+report of registers, spills and shared memory: CI uses them to check every generated kernel.
+The launch takes the blocks per SM that the compiled kernel's attributes (registers, shared
+memory, ``max_threads_per_block``) and the device's properties allow.
 """
 
 from __future__ import annotations
@@ -38,10 +41,12 @@ from gpu_laddu.codegen.cuda import (
     NVRTC_OPTIONS,
     REDUCE_NAME,
     REDUCE_SOURCE,
+    SHAPES,
     cache_key,
     emit_cuda,
     launch_config,
 )
+from gpu_laddu.codegen.cuda_resources import DeviceLimits, KernelResources, blocks_per_sm, parse_ptxas_log
 from gpu_laddu.codegen.plan import make_plan
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node
@@ -177,29 +182,49 @@ def include_dirs() -> list[str]:
     return [str(p) for p in (base, base / "cupy/_cccl/libcudacxx", base / "cupy/_cccl/thrust", base / "cupy/_cccl/cub")]
 
 
+def _nvrtc(source: str, arch: str, name: str, extra: tuple[str, ...] = ()) -> tuple[bytes, str]:
+    """NVRTC output (PTX for ``compute_*``, cubin for ``sm_*``) and its log."""
+    from cupy.cuda import nvrtc
+
+    prog = nvrtc.createProgram(source, name, (), ())
+    try:
+        options = (f"-arch={arch}", *NVRTC_OPTIONS, *extra, *(f"-I{d}" for d in include_dirs()))
+        try:
+            nvrtc.compileProgram(prog, options)
+        except nvrtc.NVRTCError as exc:
+            raise IRError(f"NVRTC failed to compile {name}:\n{nvrtc.getProgramLog(prog)}") from exc
+        code: bytes = nvrtc.getCUBIN(prog) if arch.startswith("sm_") else nvrtc.getPTX(prog)
+        return code, str(nvrtc.getProgramLog(prog))
+    finally:
+        nvrtc.destroyProgram(prog)
+
+
 def nvrtc_compile(source: str, arch: str = "compute_90", name: str = "kernel.cu") -> str:
     """PTX of ``source`` compiled by NVRTC for ``arch`` (no GPU needed); errors raise IRError with the log.
 
     >>> ptx = nvrtc_compile(REDUCE_SOURCE)  # doctest: +SKIP
     """
-    from cupy.cuda import nvrtc
+    return _nvrtc(source, arch, name)[0].decode()
 
-    prog = nvrtc.createProgram(source, name, (), ())
-    try:
-        options = (f"-arch={arch}", *NVRTC_OPTIONS, *(f"-I{d}" for d in include_dirs()))
-        try:
-            nvrtc.compileProgram(prog, options)
-        except nvrtc.NVRTCError as exc:
-            raise IRError(f"NVRTC failed to compile {name}:\n{nvrtc.getProgramLog(prog)}") from exc
-        ptx: bytes = nvrtc.getPTX(prog)
-        return ptx.decode()
-    finally:
-        nvrtc.destroyProgram(prog)
+
+def nvrtc_resources(source: str, arch: str = "sm_90", name: str = "kernel.cu") -> dict[str, KernelResources]:
+    """Registers, spills and shared memory of each kernel in ``source`` compiled to an ``arch`` cubin
+    (ptxas runs, no GPU needed).
+
+    >>> nvrtc_resources(REDUCE_SOURCE)[REDUCE_NAME].spills  # doctest: +SKIP
+    0
+    """
+    cubin, log = _nvrtc(source, arch, name, ("-Xptxas", "-v"))
+    if not cubin:
+        raise IRError(f"NVRTC produced no cubin for {name}:\n{log}")
+    return parse_ptxas_log(log)
 
 
 @dataclass
 class _Bound:
     kernel: Any
+    block: int
+    per_sm: int  # resident blocks per SM the compiled kernel allows
     chain: Chain
     keys: tuple[Any, ...]
     columns: tuple[Any, ...]  # resident: the device columns; streamed: empty
@@ -231,8 +256,8 @@ class CupyEngine:
             self.weights = cupy.ascontiguousarray(weights, dtype=cupy.float64)
         self.parameters = tuple(parameters)
         self._bound: dict[Node, _Bound] = {}
-        props = cupy.cuda.runtime.getDeviceProperties(ctx.device_id)
-        self.sm_count = int(props["multiProcessorCount"])
+        self.limits = DeviceLimits.from_properties(cupy.cuda.runtime.getDeviceProperties(ctx.device_id))
+        self.sm_count = self.limits.sm_count
 
     def _kernel(self, key: Any, source: str, name: str) -> Any:
         kernel = self.ctx.kernel_cache.get(key)
@@ -241,24 +266,47 @@ class CupyEngine:
             self.ctx.kernel_cache[key] = kernel
         return kernel
 
+    def _fused(self, plan: Any, precision: str) -> tuple[Any, int, int]:
+        """The compiled fused kernel, its block size and the blocks per SM its resources allow.
+
+        The shapes of :data:`gpu_laddu.codegen.cuda.SHAPES` are compiled in order (most
+        occupancy first) until one does not spill (``local_size_bytes`` == 0); the last is kept
+        whatever it does.  The choice is cached with the kernel.
+        """
+        key = cache_key(self.ctx.device_id, plan, precision)
+        found = self.ctx.kernel_cache.get(key)
+        if found is not None:
+            return found
+        for block, min_blocks in SHAPES:
+            kernel = cupy.RawKernel(emit_cuda(plan, precision, (block, min_blocks)), plan.name, options=NVRTC_OPTIONS)
+            attrs = kernel.attributes
+            if int(attrs.get("local_size_bytes", 0)) == 0:
+                break
+        if int(attrs["max_threads_per_block"]) < block:
+            raise IRError(f"kernel {plan.name} allows {attrs['max_threads_per_block']} threads per block, "
+                          f"fewer than its {block}")
+        per_sm = blocks_per_sm(int(attrs["num_regs"]), int(attrs["shared_size_bytes"]), block, self.limits)
+        found = (kernel, block, max(1, per_sm))
+        self.ctx.kernel_cache[key] = found
+        return found
+
     def _bind(self, graph: list[Node]) -> _Bound:
         bound = self._bound.get(graph[0])  # the kernel depends on the value node only
         if bound is None:
             plan = make_plan(graph[0], self.parameters)
-            precision = self.ctx.precision
-            kernel = self._kernel(cache_key(self.ctx.device_id, plan, precision), emit_cuda(plan, precision), plan.name)
+            kernel, block, per_sm = self._fused(plan, self.ctx.precision)
             keys = tuple(c.attrs[0].key for c in plan.columns)
             n = int(self.weights.shape[0])
             if isinstance(self.cache, StreamedCache):
-                grid, _ = launch_config(self.cache.plan.chunk_events, self.sm_count)
+                grid, _ = launch_config(self.cache.plan.chunk_events, self.sm_count, block, per_sm)
                 columns: tuple[Any, ...] = ()
                 chunk_sums = cupy.zeros((self.cache.plan.n_chunks, plan.n_out))
             else:
-                grid, _ = launch_config(n, self.sm_count)
+                grid, _ = launch_config(n, self.sm_count, block, per_sm)
                 columns = tuple(cupy.ascontiguousarray(self.cache[k]) for k in keys)
                 chunk_sums = None
-            bound = _Bound(kernel, chain_rule(plan), keys, columns, cupy.zeros((max(grid, 1), plan.n_out)),
-                           cupy.zeros(plan.n_out), chunk_sums)
+            bound = _Bound(kernel, block, per_sm, chain_rule(plan), keys, columns,
+                           cupy.zeros((max(grid, 1), plan.n_out)), cupy.zeros(plan.n_out), chunk_sums)
             self._bound[graph[0]] = bound
         return bound
 
@@ -269,7 +317,7 @@ class CupyEngine:
     def _launch(self, bound: _Bound, args: tuple[Any, ...], lo: int, hi: int, columns: Sequence[Any],
                 out: Any) -> None:
         """Fused kernel over events [lo, hi) of ``columns``, its blocks reduced into ``out``."""
-        grid, block = launch_config(hi - lo, self.sm_count)
+        grid, block = launch_config(hi - lo, self.sm_count, bound.block, bound.per_sm)
         params, log, grad = args
         bound.kernel((grid,), (block,), (params, self.weights[lo:hi], *columns, np.int64(hi - lo), log, grad,
                                          bound.partial))

@@ -24,10 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from gpu_laddu.codegen.cuda import REDUCE_NAME
+from gpu_laddu.codegen.cuda import REDUCE_NAME, source_shape
+from tests.codegen import nvrtc_tools
 from tests.codegen.cuda_emulator import EmulatedKernel
 
 PLANS: dict[str, tuple[Any, str]] = {}  # kernel name -> (plan, precision)
+#: the fake device's SM count (``getDeviceProperties``); tests set it
+SM_COUNT = [1]
+#: attributes that replace the compiled kernel's (tests set them)
+ATTRIBUTES: dict[str, int] = {}
+#: (kernel name, grid, block) of every launch, in order
+LAUNCHES: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = []
 _LOCAL = threading.local()
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
@@ -164,9 +171,24 @@ class RawKernel:
         self.source = source
         plan, precision = PLANS.get(name) or next(iter(PLANS.values()))  # the reduce kernel: any harness has it
         assert name == REDUCE_NAME or name in source
-        self.kernel = EmulatedKernel(plan, precision)
+        self.shape = (256, 1) if name == REDUCE_NAME else source_shape(source)
+        self.kernel = EmulatedKernel(plan, precision, None if name == REDUCE_NAME else self.shape)
+
+    @property
+    def attributes(self) -> dict[str, int]:
+        """As CuPy's: the compiled kernel's registers and memory, from ptxas when NVRTC is here
+        (else the most registers its ``__launch_bounds__`` allow, and no spills)."""
+        block, min_blocks = self.shape
+        if nvrtc_tools.nvrtc() is not None:
+            r = nvrtc_tools.resources(self.source)[self.name]
+            regs, shared, local = r.registers, r.shared_bytes, r.stack_frame
+        else:
+            regs, shared, local = min(255, 65536 // (block * min_blocks) // 8 * 8), 4096, 0
+        return {"num_regs": regs, "shared_size_bytes": shared, "local_size_bytes": local,
+                "max_threads_per_block": block, "const_size_bytes": 0, **ATTRIBUTES}
 
     def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
+        LAUNCHES.append((self.name, tuple(grid), tuple(block)))
         arrays = [a for a in args if isinstance(a, np.ndarray)]
         if any(not isinstance(a, DeviceArray) for a in arrays):
             raise TypeError(f"{self.name}: a kernel argument is a host array")
@@ -179,6 +201,7 @@ class RawKernel:
         params, weights, *rest = args
         *columns, n, log, grad, partial = rest
         plan = self.kernel.plan
+        assert block == (self.kernel.block,), f"{self.name} was compiled for blocks of {self.kernel.block} threads"
         assert len(columns) == len(plan.columns) and isinstance(n, np.int64) and int(n) == weights.shape[0]
         assert all(c.shape[0] == int(n) for c in columns) and partial.shape[0] >= grid[0]
         assert isinstance(log, np.int32) and isinstance(grad, np.int32)
@@ -221,8 +244,10 @@ def make_modules() -> tuple[types.ModuleType, types.ModuleType]:
     runtime = types.SimpleNamespace(
         memGetInfo=lambda: (1 << 34, 1 << 35), getDeviceCount=lambda: 1, CUDARuntimeError=CUDARuntimeError,
         runtimeGetVersion=lambda: 13000, driverGetVersion=lambda: 13000,
-        getDeviceProperties=lambda i: {"multiProcessorCount": 1, "name": b"fake", "major": 9, "minor": 0,
-                                       "totalGlobalMem": 1 << 35})
+        getDeviceProperties=lambda i: {"multiProcessorCount": SM_COUNT[0], "name": b"fake", "major": 9, "minor": 0,
+                                       "totalGlobalMem": 1 << 35, "regsPerMultiprocessor": 65536,
+                                       "maxThreadsPerMultiProcessor": 2048, "maxBlocksPerMultiProcessor": 32,
+                                       "sharedMemPerMultiprocessor": 233472, "reservedSharedMemPerBlock": 1024})
     cupy.cuda = types.SimpleNamespace(
         Device=Device, Stream=Stream, Event=Event, MemoryPool=MemoryPool, using_allocator=using_allocator,
         get_current_stream=get_current_stream, runtime=runtime,

@@ -33,9 +33,9 @@ def fake_cupy(monkeypatch):
     module = importlib.import_module(MODULE)
     emit = module.emit_cuda
 
-    def recording_emit(plan, precision):
+    def recording_emit(plan, precision, *args, **kw):
         fakecupy.PLANS[plan.name] = (plan, precision)
-        return emit(plan, precision)
+        return emit(plan, precision, *args, **kw)
 
     monkeypatch.setattr(module, "emit_cuda", recording_emit)
     try:
@@ -95,6 +95,34 @@ def test_nll_through_the_cupy_engine(fake_cupy, budget):
             assert isinstance(values, fakecupy.DeviceArray) and values.shape == (N_DATA,)
         del nll  # frees its share of the budget for the next one
     assert {k[0] for k in ctx.kernel_cache} == {"cuda"} and len(ctx.kernel_cache) == 2  # fused + reduce
+    ctx.close()
+
+
+def test_the_launch_fills_132_sms_as_the_compiled_kernel_allows(fake_cupy, monkeypatch):
+    """A 132-SM device: the grid is min(blocks for the events, 132 × the blocks per SM that the compiled
+    kernel's registers and shared memory allow), threads loop over the rest, and the NLL is the interpreter's.
+    The kernel is made to report 255 registers (one block per SM) to keep the emulated device small."""
+    from gpu_laddu.codegen.cuda import REDUCE_NAME
+    from gpu_laddu.codegen.cuda_resources import HOPPER, blocks_per_sm
+
+    monkeypatch.setattr(fakecupy, "SM_COUNT", [132])
+    monkeypatch.setattr(fakecupy, "ATTRIBUTES", {"num_regs": 255})
+    n_data, n_mc = 40_000, 2000
+    ctx = gl.ExecutionContext(device="cuda", backend="cupy")
+    model, p = MODELS["coherent"]()
+    nll = gl.NLL(model, *datasets(ctx, n_data, n_mc), normalization="events")
+    fakecupy.LAUNCHES.clear()
+    value, grad = nll.value_and_gradient(p)
+    ref = gl.ExecutionContext(device="cpu", backend="numpy")
+    want_value, want_grad = gl.NLL(model, *datasets(ref, n_data, n_mc), normalization="events").value_and_gradient(p)
+    _close(value, want_value)
+    _close(grad, want_grad)
+    (kernel, block, per_sm), = [v for k, v in ctx.kernel_cache.items() if isinstance(v, tuple)]
+    attrs = kernel.attributes
+    assert per_sm == blocks_per_sm(attrs["num_regs"], attrs["shared_size_bytes"], block, HOPPER) == 1
+    fused = [(grid, blk) for name, grid, blk in fakecupy.LAUNCHES if name != REDUCE_NAME]
+    assert sorted(fused) == sorted(((min(-(-n // block), 132 * per_sm),), (block,)) for n in (n_data, n_mc))
+    assert ((132,), (block,)) in fused and 132 * block < n_data  # a full device: threads loop (grid-stride)
     ctx.close()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gpu_laddu.codegen.chain import chain_rule, finish_sums
-from gpu_laddu.codegen.cuda import BLOCK, REDUCE_SOURCE, emit_cuda, launch_config
+from gpu_laddu.codegen.cuda import DEFAULT_SHAPE, REDUCE_SOURCE, emit_cuda, launch_config
 from gpu_laddu.codegen.plan import KernelPlan
 
 SHIM = r"""
@@ -57,7 +57,7 @@ using std::sqrt; using std::exp; using std::log; using std::sin; using std::cos;
 #define __global__
 #define __device__
 #define __forceinline__ inline
-#define __launch_bounds__(x)
+#define __launch_bounds__(...)
 #define __shared__ static
 
 template <class F> static void gl_launch(unsigned grid, unsigned block, F kernel) {
@@ -80,8 +80,9 @@ template <class F> static void gl_launch(unsigned grid, unsigned block, F kernel
 """
 
 
-def _harness(plan: KernelPlan, precision: str) -> str:
-    src = emit_cuda(plan, precision).replace("#include <cupy/complex.cuh>", SHIM)
+def _harness(plan: KernelPlan, precision: str, shape: tuple[int, int]) -> str:
+    src = emit_cuda(plan, precision, shape).replace("#include <cupy/complex.cuh>", SHIM)
+    block = shape[0]
     casts = ", ".join(f"(const {'gl_cplx' if c.dtype == 'complex' else 'gl_real'}*)cols[{j}]"
                       for j, c in enumerate(plan.columns))
     cols = casts + ", " if casts else ""
@@ -89,7 +90,7 @@ def _harness(plan: KernelPlan, precision: str) -> str:
         src, REDUCE_SOURCE,
         'extern "C" void gl_run(unsigned grid, const double* p, const double* w, void** cols, long long n,',
         "                       int log_mode, int with_grad, double* partial) {",
-        f"    gl_launch(grid, {BLOCK}, [&] {{ {plan.name}(p, w, {cols}n, log_mode, with_grad, partial); }});",
+        f"    gl_launch(grid, {block}, [&] {{ {plan.name}(p, w, {cols}n, log_mode, with_grad, partial); }});",
         "}",
         'extern "C" void gl_reduce(const double* partial, long long n_blocks, int n_out, double* out) {',
         "    gl_launch(n_out, 256, [&] { gpu_laddu_reduce_partials(partial, n_blocks, n_out, out); });",
@@ -105,10 +106,12 @@ def available() -> bool:
 class EmulatedKernel:
     """The fused kernel of ``plan`` compiled for the host, launched like the cupy engine does."""
 
-    def __init__(self, plan: KernelPlan, precision: str) -> None:
+    def __init__(self, plan: KernelPlan, precision: str, shape: tuple[int, int] | None = None) -> None:
         self.plan = plan
+        self.precision = precision
+        self.block, self.min_blocks = shape or DEFAULT_SHAPE
         self.chain = chain_rule(plan)
-        source = _harness(plan, precision)
+        source = _harness(plan, precision, (self.block, self.min_blocks))
         folder = Path(tempfile.gettempdir()) / "gpu_laddu_cuda_emulator"
         folder.mkdir(exist_ok=True)
         lib = folder / f"{hashlib.sha256(source.encode()).hexdigest()[:16]}.so"
@@ -122,10 +125,11 @@ class EmulatedKernel:
         self.lib = ctypes.CDLL(str(lib))
 
     def sums(self, params: np.ndarray, weights: np.ndarray, columns: list[np.ndarray], log: bool,
-             with_grad: bool, sm_count: int) -> np.ndarray:
-        """The engine sums of one call (both stages, then the chain rule), as the cupy engine computes them."""
+             with_grad: bool, sm_count: int, blocks_per_sm: int | None = None) -> np.ndarray:
+        """The engine sums of one call (both stages, then the chain rule), as the cupy engine computes them
+        (``blocks_per_sm``: default the ``__launch_bounds__`` minimum the kernel was compiled for)."""
         n = int(weights.shape[0])
-        grid, _ = launch_config(n, sm_count)
+        grid, _ = launch_config(n, sm_count, self.block, blocks_per_sm or self.min_blocks)
         n_out = self.plan.n_out
         partial = np.zeros((max(grid, 1), n_out))
         out = np.zeros(n_out)

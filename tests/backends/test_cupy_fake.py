@@ -150,3 +150,45 @@ def test_the_partial_buffer_of_a_full_chunk_fits_every_chunk(sm_count):
     rows, _ = launch_config(plan.chunk_events, sm_count)
     assert plan.streamed
     assert all(0 < launch_config(hi - lo, sm_count)[0] <= rows for lo, hi in plan.bounds())
+
+
+def test_the_stand_in_refuses_host_arrays_in_device_operations():
+    cupy, _ = fakecupy.make_modules()
+    dev, host = cupy.asarray(np.arange(4.0)), np.arange(4.0)
+    with pytest.raises(TypeError, match="host"):
+        dev[...] = host
+    with pytest.raises(TypeError, match="host"):
+        dev[1:3] = host[:2]
+    with pytest.raises(TypeError, match="asarray"):
+        cupy.ascontiguousarray(host)
+    with pytest.raises(TypeError, match="ufunc add"):
+        dev + host  # noqa: B018
+    with pytest.raises(TypeError, match="ufunc multiply"):
+        host * dev  # noqa: B018
+    with pytest.raises(TypeError, match="cupy.concatenate"):
+        cupy.concatenate([dev, host])
+    dev[...] = 2.0  # scalars and device arrays are fine
+    dev[:2] = cupy.asarray(np.ones(2))
+    assert isinstance(dev + dev, fakecupy.DeviceArray) and float((dev * np.float64(2)).sum()) == 12.0
+    assert isinstance(cupy.ascontiguousarray(dev[::2]), fakecupy.DeviceArray)
+
+
+def test_the_stand_in_checks_kernel_argument_dtypes(fake_cupy):
+    from gpu_laddu.codegen.plan import make_plan
+
+    model, p = MODELS["coherent"]()
+    ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    data, _ = datasets(ctx, 300, 10)
+    ev = model.load(data)
+    plan = make_plan(ev.specialized_graph()[0], ev.parameters)
+    cupy = sys.modules["cupy"]
+    kernel = cupy.RawKernel(fake_cupy.emit_cuda(plan, "f64"), plan.name)
+    cols = [cupy.asarray(np.ascontiguousarray(ev.cache[c.attrs[0].key])) for c in plan.columns]
+    w = cupy.asarray(np.asarray(ev.weights, dtype=np.float64))
+    args = (cupy.asarray(np.array(p)), w, *cols, np.int64(300), np.int32(1), np.int32(1), cupy.zeros((2, plan.n_out)))
+    kernel((2,), (256,), args)  # as the engine launches it
+    wrong = [c.astype(np.complex64) if c.dtype == np.complex128 else c.astype(np.float32) for c in cols]
+    with pytest.raises(TypeError, match="the kernel reads"):
+        kernel((2,), (256,), (args[0], w, *wrong, *args[2 + len(cols):]))
+    with pytest.raises(TypeError, match="host array"):
+        kernel((2,), (256,), (np.array(p), *args[1:]))

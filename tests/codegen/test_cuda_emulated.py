@@ -63,3 +63,10 @@ def test_emulated_kernel_counts_bad_events():
     y = ctx.to_numpy(data.scalar("y"))
     assert got[-1] == np.count_nonzero(0.5 + y <= 0)
     assert kernel.sums(np.array([0.5]), ev.weights[:0], [c[:0] for c in cols], True, True, 132).tolist() == [0.0] * 3
+
+
+def test_the_emulator_compiles_against_cupys_complex_header():
+    if not cuda_emulator.cupy_include_flags():
+        pytest.skip("cupy is not installed: std::complex stands in for thrust::complex")
+    shim = cuda_emulator._shim()
+    assert "#include <cupy/complex.cuh>" in shim and "std::complex<T>" not in shim

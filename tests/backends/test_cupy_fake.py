@@ -192,3 +192,60 @@ def test_the_stand_in_checks_kernel_argument_dtypes(fake_cupy):
         kernel((2,), (256,), (args[0], w, *wrong, *args[2 + len(cols):]))
     with pytest.raises(TypeError, match="host array"):
         kernel((2,), (256,), (np.array(p), *args[1:]))
+
+
+def _count_copies(module, resources, monkeypatch):
+    """Count the resources' copies: bytes of each DMA (copy_async) and of the host copies into staging."""
+    counts = {"dma": [], "staged_host_bytes": 0, "host_waits": 0}
+    copy_async, host_wait = resources.ops.copy_async, resources.ops.host_wait
+    staged = module.staged_copy
+
+    def counted_wait(event):
+        counts["host_waits"] += 1
+        host_wait(event)
+
+    def counted(dst, src, stream):
+        counts["dma"].append(src.nbytes)
+        copy_async(dst, src, stream)
+
+    def counted_staged(ops, src, dst, staging):
+        counts["staged_host_bytes"] += src.nbytes  # every byte is memcpy'd into a staging buffer first
+        staged(ops, src, dst, staging)
+
+    monkeypatch.setattr(resources.ops, "copy_async", counted)
+    monkeypatch.setattr(resources.ops, "host_wait", counted_wait)
+    monkeypatch.setattr(module, "staged_copy", counted_staged)
+    return counts
+
+
+def test_arrow_columns_decoded_into_pinned_memory_reach_the_device_in_one_async_copy(fake_cupy, monkeypatch):
+    """Per float64 column of n events: a pageable column costs a host copy of 8n bytes into the
+    staging buffers plus ceil(8n / 16 MiB) DMAs, and the host waits for them; a column decoded into
+    pinned memory (fill_columns with the context's empty_host) costs no host copy and a single
+    asynchronous DMA of 8n bytes that the host does not wait for."""
+    import pyarrow as pa
+
+    from gpu_laddu.data.arrow import fill_columns, ingest
+    from gpu_laddu.data.schema import ColumnPlan
+
+    n = 2_500_001  # 20 MB per column: two staging pieces
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=n), rng.uniform(0.5, 1.5, size=n)
+    batches = [pa.table({"x": x[lo:lo + 1_000_000], "w": w[lo:lo + 1_000_000]}) for lo in range(0, n, 1_000_000)]
+    ctx = gl.ExecutionContext(device="cuda", backend="cupy")
+    res = ctx.resources
+    plan = ColumnPlan({}, {"x": "x"}, "w")
+    got = {}
+    for label, empty in (("pageable", None), ("pinned", res.empty_host)):
+        with monkeypatch.context() as mp:
+            counts = _count_copies(fake_cupy, res, mp)
+            host = fill_columns(["x", "w"], batches, n, nulls="error", source="t", empty=empty)
+            ds = ingest(ctx, plan, host, check_finite=True, source="t")
+        assert np.array_equal(ctx.to_numpy(ds.scalar("x")), x) and np.array_equal(ctx.to_numpy(ds.weights), w)
+        got[label] = counts
+    piece = fake_cupy.STAGING_BYTES
+    assert got["pageable"] == {"dma": [piece, 8 * n - piece] * 2, "staged_host_bytes": 2 * 8 * n, "host_waits": 2}
+    # pinned: the host never waits for a copy, so decoding the next column overlaps the DMA
+    assert got["pinned"] == {"dma": [8 * n, 8 * n], "staged_host_bytes": 0, "host_waits": 0}
+    assert res.is_pinned(host.arrays["x"]) and not res.is_pinned(x)
+    ctx.close()

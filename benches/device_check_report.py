@@ -5,7 +5,7 @@ what ran, ``bench_gpu.json`` and ``gpu-laddu info``.
 
 A test suite is OK only when pytest exited 0, every collected test has a result in the XML
 (pytest interrupted by a timeout writes only the tests that finished, and a passed test is an
-empty ``<testcase/>`` just like one that never ran) and none failed.  The whole check is OK
+empty ``<testcase/>`` just like one that never ran), none failed and not all were skipped.  The whole check is OK
 only when the preflight passed, a GPU was found, every suite is OK and the benchmark exited 0
 with a result.
 
@@ -94,9 +94,12 @@ def suite_report(out: Path, name: str, status: int | None) -> dict[str, Any]:
     if collected is None:
         why.append("the collected count is unknown")
     elif collected == 0:
-        why.append("no tests collected")
+        if status != 5:
+            why.append("no tests collected")
     elif report["tests"] != collected:
         why.append(f"{report['tests']} of {collected} collected tests ran")
+    if report["tests"] and report["skipped"] == report["tests"]:
+        why.append("every test was skipped")  # e.g. no GPU visible to the tests
     if report["failures"] or report["errors"]:
         why.append(f"{report['failures']} failed, {report['errors']} errors")
     report["ok"] = not why

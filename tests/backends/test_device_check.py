@@ -130,6 +130,10 @@ def test_report_counts_collection_errors_of_absent_packages_apart(tmp_path):
     assert (t["tests"], t["passed"], t["failures"]) == (2, 1, 1) and not t["ok"]
     assert "2 of 1 collected" in t["why"] and "1 failed" in t["why"]
     assert dcr.suite_report(tmp_path, "cupy", None)["why"] == "did not run"
+    (tmp_path / "tests_gpu.xml").write_text(
+        '<testsuite time="1"><testcase classname="a" name="test_a"><skipped message="no GPU"/></testcase></testsuite>')
+    t = dcr.suite_report(tmp_path, "gpu", 0)
+    assert not t["ok"] and t["why"] == "every test was skipped"
 
 
 def test_the_real_preflight_stops_with_one_line_without_a_gpu():

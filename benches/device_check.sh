@@ -2,36 +2,56 @@
 # Device check: everything that needs a GPU, in one run of at most 8 minutes.
 #
 #   bash benches/device_check.sh [--out DIR] [--wheels DIR] [--quick] [--bench-args "..."]
+#                                [--tests-args "..."] [--skip-preflight]
 #
+# 0. preflight (benches/device_check_preflight.py): driver and CUDA version, a GPU, cuBLAS
+#    (`import cupy.cublas`, a @ b), cuSOLVER (a tiny linalg.solve), an NVRTC compile and launch,
+#    NCCL if present; the first thing missing stops the check with one line saying what and how
+#    to get it (exit status 3);
 # 1. `gpu-laddu info` (GPUs, memory, CUDA runtime and driver, backends, MPI) and nvidia-smi;
-# 2. the GPU-marked tests (pytest -m gpu), then every backend-fixture test with cupy (-k cupy);
+# 2. the GPU-marked tests (pytest -m gpu), then every backend-fixture test with cupy (-k cupy):
+#    each first listed with --collect-only, then run with JUnit XML;
 # 3. the GPU benchmark (benches/bench_gpu.py: K-matrix model, 1M and 10M events, f64 and f32);
-# 4. a report: device_check.json and device_check.md (plus bench_gpu.*, the tests' JUnit XML
-#    and the whole log) in --out, else $OUT, else benches/results/device_check.
+# 4. a report (benches/device_check_report.py): device_check.json and device_check.md (plus
+#    bench_gpu.*, the tests' JUnit XML, steps.tsv and the whole log) in --out, else $OUT, else
+#    benches/results/device_check.
 #
-# Needs only python3 with numpy, pyarrow, cupy-cuda13x (+ NVRTC), numba and pytest: the
-# package runs from the checkout (PYTHONPATH, no pip install).  Tests needing a package that
-# is absent (iminuit, scipy) are left out and the report says so; wheels in --wheels DIR
-# (default ./.whl when present) are installed into a temporary folder first.  --quick runs the
-# benchmark at 1M events only; --bench-args replaces the benchmark's arguments (a dry run of
-# this script on a CPU: --bench-args "--backend numba --events 20000 --numba-events 10000").
+# Every step's exit status is recorded in steps.tsv (never lost in a pipe), and a test suite
+# counts as passed only when pytest exited 0 and every collected test has a result: a timeout
+# that leaves tests unrun is a FAIL.  The exit status is 0 only when the report says OK.
+#
+# Needs only python3 with numpy, pyarrow, cupy-cuda13x with its CUDA libraries (cupy-cuda13x[ctk]
+# or the nvidia-* wheels, see docker/requirements-cuda.txt), numba and pytest: the package runs
+# from the checkout (PYTHONPATH, no pip install).  Tests needing a package that is absent
+# (iminuit, scipy) are left out and the report says so.  Wheels in --wheels DIR (default ./.whl
+# when present) are installed into a virtual environment that sees the system's packages, so
+# CuPy's library finder finds the nvidia-* libraries in its site-packages (LD_LIBRARY_PATH is
+# set to them as well).  --quick runs the benchmark at 1M events only; --bench-args replaces
+# the benchmark's arguments and --tests-args adds pytest arguments to both test runs (a dry run
+# of this script on a CPU: --skip-preflight --bench-args "--backend numba --events 20000
+# --numba-events 10000").
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT_DIR="${OUT:-$ROOT/benches/results/device_check}"
 WHEELS="$ROOT/.whl"
 SIZES="1000000,10000000"
 BENCH_ARGS=""
+TESTS_ARGS=""
+PREFLIGHT=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT_DIR="$2"; shift 2 ;;
     --wheels) WHEELS="$2"; shift 2 ;;
     --quick) SIZES="1000000"; shift ;;
     --bench-args) BENCH_ARGS="$2"; shift 2 ;;
-    *) echo "usage: bash benches/device_check.sh [--out DIR] [--wheels DIR] [--quick] [--bench-args ARGS]" >&2
+    --tests-args) TESTS_ARGS="$2"; shift 2 ;;
+    --skip-preflight) PREFLIGHT=0; shift ;;
+    *) echo "usage: bash benches/device_check.sh [--out DIR] [--wheels DIR] [--quick] [--bench-args ARGS]" \
+            "[--tests-args ARGS] [--skip-preflight]" >&2
        exit 2 ;;
   esac
 done
-TOTAL=480
+TOTAL="${DEVICE_CHECK_SECONDS:-480}"
 START=$SECONDS
 PY="${PYTHON:-python3}"
 mkdir -p "$OUT_DIR"
@@ -39,25 +59,68 @@ OUT_DIR="$(cd "$OUT_DIR" && pwd)"
 WORK="$(mktemp -d -t gpu_laddu_device_check.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 LOG="$OUT_DIR/device_check.log"
+STEPS="$OUT_DIR/steps.tsv"
 : > "$LOG"
+: > "$STEPS"
+rm -f "$OUT_DIR"/tests_*.xml "$OUT_DIR"/collected_*.txt "$OUT_DIR"/preflight.txt "$OUT_DIR"/bench_gpu.json \
+  "$OUT_DIR"/device_check.json "$OUT_DIR"/device_check.md
 say() { echo "[device_check $((SECONDS - START))s] $*" | tee -a "$LOG"; }
 left() { echo $((TOTAL - (SECONDS - START))); }
+# step NAME TAIL COMMAND...: runs COMMAND with its output in the log and in $WORK/NAME.out,
+# records its exit status in steps.tsv and shows the last TAIL lines.
+step() {
+  local name="$1" tail_lines="$2" rc t0=$SECONDS
+  shift 2
+  "$@" > "$WORK/$name.out" 2>&1
+  rc=$?
+  cat "$WORK/$name.out" >> "$LOG"
+  [ "$tail_lines" -eq 0 ] || tail -n "$tail_lines" "$WORK/$name.out"
+  printf '%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - t0))" >> "$STEPS"
+  say "step $name: exit status $rc"
+  return "$rc"
+}
 
 cd "$ROOT" || exit 2
 if compgen -G "$WHEELS/*.whl" > /dev/null; then
-  say "installing wheels from $WHEELS"
-  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$WORK/site" "$WHEELS"/*.whl \
-    >> "$LOG" 2>&1 || say "wheel install failed"
-  export PYTHONPATH="$WORK/site${PYTHONPATH:+:$PYTHONPATH}"
+  say "installing wheels from $WHEELS into a virtual environment (system packages visible)"
+  if step venv 0 "$PY" -m venv --system-site-packages "$WORK/venv" \
+     && step wheels 5 "$WORK/venv/bin/python" -m pip install -q --no-index --no-deps --no-compile \
+          --no-cache-dir "$WHEELS"/*.whl; then
+    PY="$WORK/venv/bin/python"
+    # CuPy's finder looks in site-packages/nvidia/*/lib; the loader path covers anything else.
+    NV_LIBS="$(compgen -G "$WORK/venv/lib/python*/site-packages/nvidia/*/lib" | paste -sd: -)"
+    [ -z "$NV_LIBS" ] || export LD_LIBRARY_PATH="$NV_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    say "nvidia libraries: ${NV_LIBS:-none}"
+  else
+    say "FAILED: the wheels in $WHEELS did not install (see $LOG)"
+    exit 3
+  fi
 fi
+say "python: $PY"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export CUPY_CACHE_DIR="$WORK/cupy" GPU_LADDU_CACHE_DIR="$WORK/gpu_laddu" MPLBACKEND=Agg
 
+if [ "$PREFLIGHT" -eq 1 ]; then
+  say "0/4 preflight"
+  step preflight 0 timeout 120 "$PY" benches/device_check_preflight.py
+  rc=$?
+  tail -n 1 "$WORK/preflight.out" > "$OUT_DIR/preflight.txt"
+  if [ "$rc" -ne 0 ]; then
+    [ -s "$OUT_DIR/preflight.txt" ] || echo "preflight FAILED: exit status $rc, no output" > "$OUT_DIR/preflight.txt"
+    echo "device_check: $(cat "$OUT_DIR/preflight.txt")" | tee -a "$LOG"
+    exit 3
+  fi
+  cat "$OUT_DIR/preflight.txt"
+else
+  echo "preflight skipped (--skip-preflight)" > "$OUT_DIR/preflight.txt"
+  printf 'preflight\t0\t0\n' >> "$STEPS"
+fi
+
 say "1/4 info"
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv >> "$LOG" 2>&1 \
-  || say "nvidia-smi unavailable"
-timeout 60 "$PY" -m gpu_laddu.cli info --json > "$WORK/info.json" 2>> "$LOG" || say "gpu-laddu info failed"
-cat "$WORK/info.json" >> "$LOG" 2>/dev/null
+step nvidia_smi 0 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+step info 0 timeout 60 "$PY" -m gpu_laddu.cli info --json
+# the JSON alone (stderr went to the same file): the last line that starts a JSON object onwards
+sed -n '/^{/,$p' "$WORK/info.out" > "$WORK/info.json"
 
 # Tests that need a package absent here are left out by name (their backends are tested in CI).
 EXCLUDE=""
@@ -67,96 +130,33 @@ run_tests() {  # name, seconds, pytest arguments...
   local name="$1" limit="$2"
   shift 2
   say "2/4 $name tests (at most ${limit}s): $*"
-  timeout -s INT -k 20 "$limit" "$PY" -m pytest tests -q --continue-on-collection-errors \
-    --junitxml="$OUT_DIR/tests_$name.xml" "$@" 2>&1 | tee -a "$LOG" | tail -n 25
+  # shellcheck disable=SC2086  # TESTS_ARGS is a list of arguments
+  step "collect_$name" 0 timeout 120 "$PY" -m pytest tests -q --collect-only --continue-on-collection-errors \
+    -p no:cacheprovider "$@" $TESTS_ARGS
+  cp "$WORK/collect_$name.out" "$OUT_DIR/collected_$name.txt"
+  # shellcheck disable=SC2086
+  step "tests_$name" 25 timeout -s INT -k 20 "$limit" "$PY" -m pytest tests -q --continue-on-collection-errors \
+    -p no:cacheprovider --junitxml="$OUT_DIR/tests_$name.xml" "$@" $TESTS_ARGS
 }
 GPU_ARGS=(-m gpu)
 [ -z "$EXCLUDE" ] || GPU_ARGS+=(-k "${EXCLUDE# and }")
-run_tests gpu 120 "${GPU_ARGS[@]}"
+run_tests gpu "${DEVICE_CHECK_GPU_TESTS_SECONDS:-120}" "${GPU_ARGS[@]}"
 CUPY_LIMIT=$(( $(left) - 240 ))  # the benchmark keeps 240 s
-run_tests cupy $(( CUPY_LIMIT > 150 ? 150 : (CUPY_LIMIT < 60 ? 60 : CUPY_LIMIT) )) -m "not gpu" -k "cupy${EXCLUDE}"
+CUPY_LIMIT=$(( CUPY_LIMIT > 150 ? 150 : (CUPY_LIMIT < 60 ? 60 : CUPY_LIMIT) ))
+run_tests cupy "${DEVICE_CHECK_CUPY_TESTS_SECONDS:-$CUPY_LIMIT}" -m "not gpu" -k "cupy${EXCLUDE}"
 
 BENCH_LEFT=$(( $(left) - 25 ))
+BENCH_LEFT=$(( BENCH_LEFT < 60 ? 60 : BENCH_LEFT ))
 say "3/4 benchmark (at most ${BENCH_LEFT}s)"
 [ -n "$BENCH_ARGS" ] || BENCH_ARGS="--backend cupy --events $SIZES"
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of arguments
-timeout -s INT -k 15 "$BENCH_LEFT" "$PY" benches/bench_gpu.py $BENCH_ARGS --time-budget $(( BENCH_LEFT - 45 )) \
-  --out "$OUT_DIR" 2>&1 | tee -a "$LOG" | tail -n 30
+step bench 30 timeout -s INT -k 15 "$BENCH_LEFT" "$PY" benches/bench_gpu.py $BENCH_ARGS \
+  --time-budget $(( BENCH_LEFT - 45 > 10 ? BENCH_LEFT - 45 : 10 )) --out "$OUT_DIR"
 
 say "4/4 report"
-"$PY" - "$OUT_DIR" "$WORK/info.json" "$EXCLUDE" "$((SECONDS - START))" <<'PYEOF' 2>&1 | tee -a "$LOG"
-import json, sys
-import xml.etree.ElementTree as ET
-from pathlib import Path
-
-out, info_path, exclude, elapsed = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-report = {"elapsed_s": elapsed, "excluded": exclude.replace(" and not ", " ").split(), "tests": {}}
-try:
-    report["info"] = json.loads(info_path.read_text())
-except (OSError, ValueError):
-    report["info"] = None
-for name in ("gpu", "cupy"):
-    path = out / f"tests_{name}.xml"
-    if not path.exists():
-        report["tests"][name] = {"ran": False}
-        continue
-    root = ET.parse(path).getroot()
-    suite = root if root.tag == "testsuite" else root.find("testsuite")
-    failed, uncollected = [], []
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for case in suite.iter("testcase"):
-        counts["tests"] += 1
-        problems = [(tag, case.find(tag)) for tag in ("failure", "error") if case.find(tag) is not None]
-        if case.find("skipped") is not None and not problems:
-            counts["skipped"] += 1
-        for tag, node in problems[:1]:
-            text = node.text or ""
-            if node.get("message") == "collection failure" and "ModuleNotFoundError" in text:
-                missing = [line for line in text.splitlines() if "ModuleNotFoundError" in line]
-                uncollected.append(f"{case.get('name')}: {missing[-1].strip() if missing else 'a package is missing'}")
-                counts["tests"] -= 1  # a module this machine lacks a package for: reported, not failed
-                continue
-            counts["failures" if tag == "failure" else "errors"] += 1
-            message = (node.get("message") or text).strip().splitlines()
-            failed.append(f"{case.get('classname')}::{case.get('name')}: {message[0][:200] if message else tag}")
-    counts["passed"] = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
-    report["tests"][name] = {"ran": True, **counts, "time_s": float(suite.get("time", 0)), "failed": failed,
-                             "not_collected": uncollected}
-try:
-    report["bench"] = json.loads((out / "bench_gpu.json").read_text())
-except (OSError, ValueError):
-    report["bench"] = None
-report["gpu_found"] = bool((report["info"] or {}).get("gpus") or (report["bench"] or {}).get("gpus"))
-report["ok"] = (report["gpu_found"] and report["bench"] is not None
-                and all(t.get("ran") and not t["failures"] and not t["errors"] for t in report["tests"].values()))
-(out / "device_check.json").write_text(json.dumps(report, indent=2))
-
-lines = [f"# gpu_laddu device check: {'OK' if report['ok'] else 'FAILED'} ({elapsed} s)", ""]
-info = report["info"] or {}
-if not report["gpu_found"]:
-    lines.append("- no usable GPU was found: the GPU tests were skipped")
-for g in info.get("gpus", []):
-    lines.append(f"- GPU {g['index']}: {g['name']}, {g['memory_total_gib']} GiB, compute {g['compute_capability']}")
-lines.append(f"- CUDA runtime {info.get('cuda_runtime')}, driver {info.get('cuda_driver')}, cupy {info.get('cupy')}, "
-             f"numba {info.get('numba')}, python {info.get('python')}, MPI: {(info.get('mpi') or {}).get('library')}")
-if report["excluded"]:
-    lines.append(f"- left out (package absent): tests named {', '.join(report['excluded'])}")
-lines += ["", "| tests | passed | failed | errors | skipped | time |", "|---|---|---|---|---|---|"]
-for name, t in report["tests"].items():
-    if t["ran"]:
-        lines.append(f"| {name} | {t['passed']} | {t['failures']} | {t['errors']} | {t['skipped']} | {t['time_s']:.0f} s |")
-    else:
-        lines.append(f"| {name} | did not run | | | | |")
-for name, t in report["tests"].items():
-    for f in t.get("failed", []):
-        lines.append(f"- {name}: {f}")
-    for f in t.get("not_collected", []):
-        lines.append(f"- {name}: not collected, {f}")
-lines.append("")
-bench_md = out / "bench_gpu.md"
-lines.append(bench_md.read_text() if bench_md.exists() else "benchmark: no result (see device_check.log)")
-(out / "device_check.md").write_text("\n".join(lines) + "\n")
-print("\n".join(lines[:12]))
-PYEOF
-say "done: $OUT_DIR/device_check.md"
-"$PY" -c "import json,sys; sys.exit(0 if json.load(open('$OUT_DIR/device_check.json'))['ok'] else 1)"
+"$PY" benches/device_check_report.py "$OUT_DIR" "$WORK/info.json" "$EXCLUDE" "$((SECONDS - START))" \
+  > "$WORK/report.out" 2>&1
+rc=$?
+tee -a "$LOG" < "$WORK/report.out"
+say "done: $OUT_DIR/device_check.md (exit status $rc)"
+exit "$rc"

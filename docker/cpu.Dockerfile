@@ -14,6 +14,9 @@ COPY docker/requirements-cpu.txt ./docker/
 RUN pip install --no-cache-dir -r docker/requirements-cpu.txt \
     && pip install --no-cache-dir --no-deps .
 
+COPY docker/entrypoint.sh /usr/local/bin/gpu-laddu-entrypoint
+
 WORKDIR /work
-ENTRYPOINT ["gpu-laddu"]
+# `docker run IMAGE info` runs gpu-laddu; `docker run IMAGE mpiexec -n 4 python fit.py` runs as given
+ENTRYPOINT ["gpu-laddu-entrypoint"]
 CMD ["info"]

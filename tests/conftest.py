@@ -12,6 +12,15 @@ BACKENDS = ("numpy", "numba", "cupy")
 _MPI_RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
 
 
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """``GPU_LADDU_FAKE_CUPY=1``: the strict CPU stand-in for CuPy (tests/backends/fakecupy.py)
+    replaces cupy for the whole run, so the GPU-marked tests run on the CPU."""
+    if os.environ.get("GPU_LADDU_FAKE_CUPY") == "1":
+        from tests.backends import fakecupy
+
+        fakecupy.install()
+
+
 def pytest_ignore_collect(collection_path, config):  # type: ignore[no-untyped-def]
     """Keep tests/mpi/ (run under mpiexec by tests/test_mpi_runs.py) out of the plain run."""
     in_mpi = any(v in os.environ for v in _MPI_RANK_VARS)

@@ -42,7 +42,7 @@ class DeviceResources(Protocol):
         """One host→device copy of ``host`` (a view on the CPU)."""
         ...
 
-    def empty_host(self, n: int, dtype: Any) -> np.ndarray:
+    def empty_host(self, n: int, dtype: Any = np.float64) -> np.ndarray:
         """A host array for data bound to the device (pinned memory on a GPU)."""
         ...
 
@@ -118,7 +118,7 @@ class HostResources:
     def to_device(self, host: np.ndarray) -> np.ndarray:
         return np.asarray(host)
 
-    def empty_host(self, n: int, dtype: Any) -> np.ndarray:
+    def empty_host(self, n: int, dtype: Any = np.float64) -> np.ndarray:
         return np.empty(n, dtype=dtype)
 
     def to_host(self, array: Any, out: np.ndarray) -> None:

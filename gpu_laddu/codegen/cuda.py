@@ -9,6 +9,18 @@ sums (warp shuffles, then one shared row per warp) into one row of ``partial``
 ``partial`` column by column (one block per output, Kahan-compensated, then a fixed-shape
 tree), so one call returns n_out doubles to the host.
 
+Register budget (Hopper: 64 Ki registers per SM): the uniform values the event loop reads
+are kept in shared memory (one copy per block, read through a ``volatile`` pointer so the
+compiler does not hoist them back into registers), and the gradient section reloads the
+columns it needs (a non-coherent load, L1-resident) instead of keeping every column live
+across the value computation.  A kernel is emitted for a block shape (threads per block and
+the resident blocks per SM asked of ptxas through ``__launch_bounds__``); the engine compiles
+the shapes of :data:`SHAPES` in order, most occupancy first, and keeps the first whose kernel
+does not spill, then launches as many blocks per SM as the compiled kernel's registers and
+shared memory allow (:func:`gpu_laddu.codegen.cuda_resources.blocks_per_sm`).
+The block reduction goes through a shared buffer of at most :data:`ROW_CHUNK` outputs at a
+time, so any number of outputs fits the 48 KiB of static shared memory.
+
 Why a second kernel and not ``atomicAdd`` of doubles: the summation order, and so the result,
 is then the same on every run for a given device and event count (bit-reproducible fits,
 and MPI ranks that agree), at the cost of one extra launch of a few microseconds.
@@ -25,7 +37,7 @@ Examples
 >>> from gpu_laddu.codegen.plan import make_plan
 >>> plan = make_plan(make("mul", (param("a"), param("a"))), ["a"])
 >>> src = emit_cuda(plan, "f32")
->>> f'extern "C" __global__ void __launch_bounds__(GL_BLOCK) {plan.name}(' in src
+>>> f'extern "C" __global__ void __launch_bounds__(GL_BLOCK, GL_MIN_BLOCKS) {plan.name}(' in src
 True
 >>> launch_config(1000, sm_count=132)
 (4, 256)
@@ -42,6 +54,16 @@ from gpu_laddu.ir.nodes import Node
 
 BLOCK = 256
 BLOCKS_PER_SM = 8
+#: (threads per block, minimum resident blocks per SM for ``__launch_bounds__``) of the fused
+#: kernel, most occupancy first (register caps 64, 80, 128, 168, 255 on Hopper): the engine
+#: keeps the first that compiles without spills (benches/results/kernel_resources.md)
+SHAPES = ((256, 4), (256, 3), (256, 2), (128, 3), (256, 1))
+#: the shape of :func:`emit_cuda` when none is named: no register cap (the compiler's choice)
+DEFAULT_SHAPE = (BLOCK, 1)
+#: outputs reduced through shared memory at a time (GL_WARPS × ROW_CHUNK doubles)
+ROW_CHUNK = 256
+#: uniform values kept in shared memory (reals; a complex value takes two); the rest stay in registers
+MAX_SHARED_UNIFORMS = 2048
 REDUCE_NAME = "gpu_laddu_reduce_partials"
 #: the NVRTC options of the CI compile check (CuPy's RawKernel compiles with -std=c++17 by default too)
 NVRTC_OPTIONS = ("-std=c++17",)
@@ -70,15 +92,34 @@ extern "C" __global__ void __launch_bounds__(256) gpu_laddu_reduce_partials(
 """
 
 
-def launch_config(n_events: int, sm_count: int) -> tuple[int, int]:
+def launch_config(n_events: int, sm_count: int, block: int = BLOCK,
+                  blocks_per_sm: int = BLOCKS_PER_SM) -> tuple[int, int]:
     """(blocks, threads per block) of the fused kernel: enough blocks to fill the device, no more.
 
-    >>> launch_config(0, 132), launch_config(10**8, 132)
-    ((0, 256), (1056, 256))
+    ``blocks_per_sm`` is what the compiled kernel's registers and shared memory allow
+    (:func:`gpu_laddu.codegen.cuda_resources.blocks_per_sm`); beyond a full device the
+    threads loop over events (grid-stride).
+
+    >>> launch_config(0, 132), launch_config(10**8, 132), launch_config(10**8, 132, 128, 3)
+    ((0, 256), (1056, 256), (396, 128))
     """
     if n_events <= 0:
-        return 0, BLOCK
-    return min(-(-int(n_events) // BLOCK), max(1, int(sm_count)) * BLOCKS_PER_SM), BLOCK
+        return 0, block
+    return min(-(-int(n_events) // block), max(1, int(sm_count)) * max(1, int(blocks_per_sm))), block
+
+
+def source_shape(source: str) -> tuple[int, int]:
+    """(threads per block, minimum blocks per SM) a fused kernel's source was emitted for.
+
+    >>> from gpu_laddu.ir.nodes import param
+    >>> from gpu_laddu.codegen.plan import make_plan
+    >>> source_shape(emit_cuda(make_plan(param("a"), ["a"]), shape=(128, 3)))
+    (128, 3)
+    """
+    def define(name: str) -> int:
+        return int(source.split(f"#define {name} ", 1)[1].split(None, 1)[0])
+
+    return define("GL_BLOCK"), define("GL_MIN_BLOCKS")
 
 
 def cache_key(device_id: int, plan: KernelPlan, precision: str) -> tuple[str, int, str, str]:
@@ -154,17 +195,39 @@ LOWER: dict[str, Callable[[_Lowering, Node, list[str]], str]] = {
 
 
 class _Emitter:
-    def __init__(self, plan: KernelPlan, precision: str) -> None:
+    def __init__(self, plan: KernelPlan, precision: str, shape: tuple[int, int] | None = None) -> None:
         if precision not in ("f64", "f32"):
             raise IRError(f"precision must be 'f64' or 'f32', got {precision!r}")
+        self.block, self.min_blocks = shape or DEFAULT_SHAPE
+        if self.block <= 0 or self.block % 32 or self.block > 1024 or self.min_blocks < 1:
+            raise IRError(f"shape must be (a multiple of 32 up to 1024 threads, >= 1 blocks), got {shape!r}")
         self.plan = plan
         self.precision = precision
         self.f32 = precision == "f32"
         self.uniform_lw = _Lowering("double", "gl_c64")
         self.event_lw = _Lowering("gl_real", "gl_cplx")
         self.col_index = {id(c): j for j, c in enumerate(plan.columns)}
+        # uniform values read by the event loop: shared memory slots (the first MAX_SHARED_UNIFORMS reals)
+        self.shared: dict[int, tuple[int, str]] = {}
+        size = 0
+        for node in plan.casts:
+            if node.op == "const":
+                continue  # a literal: folded into the instructions, no register held
+            width = 2 if node.dtype == "complex" else 1
+            if size + width > MAX_SHARED_UNIFORMS:
+                break
+            ref = (f"gl_cplx((gl_real)gl_uv[{size}], (gl_real)gl_uv[{size + 1}])" if width == 2
+                   else f"((gl_real)gl_uv[{size}])")
+            self.shared[id(node)] = (size, ref)
+            size += width
+        self.n_shared = size
+        self.reload = False  # inside the gradient section: columns are loaded again
 
     def ref(self, node: Node, event: bool) -> str:
+        if event and id(node) in self.shared:
+            return self.shared[id(node)][1]
+        if event and self.reload and node.op == "column" and node.dtype == "complex":
+            return f"e{self.plan.number(node)}r"
         return self.plan.identifier(node, event, self.f32)
 
     def real_ref(self, node: Node) -> str:
@@ -197,6 +260,7 @@ class _Emitter:
         args += [f"const {'gl_cplx' if c.dtype == 'complex' else 'gl_real'}* __restrict__ c{j}"
                  for j, c in enumerate(plan.columns)]
         args += ["const long long n", "const int log_mode", "const int with_grad", "double* __restrict__ partial"]
+        asm_t, asm_c = ("f32", "f") if self.f32 else ("f64", "d")
         out = [
             f"// Generated by gpu_laddu: fused likelihood kernel {plan.name} ({self.precision}); do not edit.",
             "#include <cupy/complex.cuh>",
@@ -205,9 +269,23 @@ class _Emitter:
             f"typedef thrust::complex<{real_t}> gl_cplx;",
             "typedef thrust::complex<double> gl_c64;",
             "",
-            f"#define GL_BLOCK {BLOCK}",
+            f"#define GL_BLOCK {self.block}",
+            f"#define GL_MIN_BLOCKS {self.min_blocks}",
             "#define GL_WARPS (GL_BLOCK / 32)",
             f"#define GL_N_OUT {plan.n_out}",
+            f"#define GL_ROW_CHUNK {min(plan.n_out, ROW_CHUNK)}",
+            "",
+            "// a column value loaded again instead of kept live in registers (never merged with the first load)",
+            "static __device__ __forceinline__ gl_cplx gl_reload(const gl_cplx* __restrict__ q)",
+            "{",
+            "#ifdef __CUDA_ARCH__",
+            f"    {'float' if self.f32 else 'double'} x, y;",
+            f'    asm volatile("ld.global.nc.v2.{asm_t} {{%0, %1}}, [%2];" : "={asm_c}"(x), "={asm_c}"(y) : "l"(q));',
+            "    return gl_cplx(x, y);",
+            "#else",
+            "    return *q;",
+            "#endif",
+            "}",
             "",
             "static __device__ __forceinline__ double gl_warp_sum(double v)",
             "{",
@@ -215,7 +293,7 @@ class _Emitter:
             "    return v;",
             "}",
             "",
-            f'extern "C" __global__ void __launch_bounds__(GL_BLOCK) {plan.name}(',
+            f'extern "C" __global__ void __launch_bounds__(GL_BLOCK, GL_MIN_BLOCKS) {plan.name}(',
             ",\n".join(f"    {a}" for a in args) + ")",
             "{",
         ]
@@ -224,9 +302,25 @@ class _Emitter:
             add(f"    {self.uniform_line(node)}")
         if self.f32:
             for node in plan.casts:
+                if id(node) in self.shared:
+                    continue
                 k = plan.number(node)
                 add(f"    const {'gl_cplx' if node.dtype == 'complex' else 'gl_real'} v{k} = "
                     f"{'gl_cplx' if node.dtype == 'complex' else '(gl_real)'}(u{k});")
+        if self.shared:
+            add(f"    __shared__ gl_real gl_u[{self.n_shared}];")
+            add("    volatile gl_real* const gl_uv = gl_u;  // read per use, never hoisted into registers")
+            add("    if (threadIdx.x == 0) {")
+            for node in plan.casts:
+                if id(node) not in self.shared:
+                    continue
+                k, u = self.shared[id(node)][0], f"u{plan.number(node)}"
+                if node.dtype == "complex":
+                    add(f"        gl_u[{k}] = (gl_real){u}.real(); gl_u[{k + 1}] = (gl_real){u}.imag();")
+                else:
+                    add(f"        gl_u[{k}] = (gl_real){u};")
+            add("    }")
+            add("    __syncthreads();")
         add("    " + " ".join(f"double s{k} = 0.0;" for k in range(n_acc)) + " double bad = 0.0;")
         add("    const long long stride = (long long)gridDim.x * GL_BLOCK;")
         add("    for (long long i = (long long)blockIdx.x * GL_BLOCK + threadIdx.x; i < n; i += stride) {")
@@ -248,32 +342,48 @@ class _Emitter:
         ])
         if n_acc > 1:
             add("        if (with_grad) {")
+            self.reload = True
+            grad_inputs = {id(i) for n in (*plan.grad_nodes, *plan.outputs[1:]) for i in (n, *n.inputs)}
+            for c in plan.columns:
+                if c.dtype == "complex" and id(c) in grad_inputs:
+                    add(f"            const gl_cplx e{plan.number(c)}r = gl_reload(c{self.col_index[id(c)]} + i);")
             for node in plan.grad_nodes:
                 add(f"            {self.event_line(node)}")
             for k, node in enumerate(plan.outputs[1:], start=1):
                 add(f"            s{k} += sc * (double)({self.real_ref(node)});")
+            self.reload = False
             add("        }")
         add("    }")
         acc = [f"s{k}" for k in range(n_acc)] + ["bad"]
         out.extend([
-            "    __shared__ double gl_rows[GL_WARPS][GL_N_OUT];",
+            "    __shared__ double gl_rows[GL_WARPS][GL_ROW_CHUNK];",
             "    const int lane = threadIdx.x & 31;",
             "    const int warp = threadIdx.x >> 5;",
             *(f"    {a} = gl_warp_sum({a});" for a in acc),
-            "    if (lane == 0) {",
-            *(f"        gl_rows[warp][{k}] = {a};" for k, a in enumerate(acc)),
-            "    }",
-            "    __syncthreads();",
-            "    for (int k = threadIdx.x; k < GL_N_OUT; k += GL_BLOCK) {",
-            "        double total = 0.0;",
-            "        for (int j = 0; j < GL_WARPS; ++j) total += gl_rows[j][k];",
-            "        partial[(long long)blockIdx.x * GL_N_OUT + k] = total;",
-            "    }",
-            "}",
         ])
+        chunk = min(plan.n_out, ROW_CHUNK)
+        for lo in range(0, len(acc), chunk):
+            part = acc[lo:lo + chunk]
+            out.extend([
+                *(["    __syncthreads();"] if lo else []),
+                "    if (lane == 0) {",
+                *(f"        gl_rows[warp][{k}] = {a};" for k, a in enumerate(part)),
+                "    }",
+                "    __syncthreads();",
+                f"    for (int k = threadIdx.x; k < {len(part)}; k += GL_BLOCK) {{",
+                "        double total = 0.0;",
+                "        for (int j = 0; j < GL_WARPS; ++j) total += gl_rows[j][k];",
+                f"        partial[(long long)blockIdx.x * GL_N_OUT + {lo} + k] = total;",
+                "    }",
+            ])
+        out.append("}")
         return "\n".join(out) + "\n"
 
 
-def emit_cuda(plan: KernelPlan, precision: str = "f64") -> str:
-    """CUDA C source of the fused kernel ``plan.name`` (see the module docstring)."""
-    return _Emitter(plan, precision).source()
+def emit_cuda(plan: KernelPlan, precision: str = "f64", shape: tuple[int, int] | None = None) -> str:
+    """CUDA C source of the fused kernel ``plan.name`` (see the module docstring).
+
+    ``shape``: (threads per block, ``__launch_bounds__`` minimum of resident blocks per SM),
+    one of :data:`SHAPES`; default :data:`DEFAULT_SHAPE` (no register cap).
+    """
+    return _Emitter(plan, precision, shape).source()

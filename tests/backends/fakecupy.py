@@ -24,10 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from gpu_laddu.codegen.cuda import REDUCE_NAME
+from gpu_laddu.codegen.cuda import REDUCE_NAME, source_shape
+from tests.codegen import nvrtc_tools
 from tests.codegen.cuda_emulator import EmulatedKernel
 
 PLANS: dict[str, tuple[Any, str]] = {}  # kernel name -> (plan, precision)
+#: the fake device's SM count (``getDeviceProperties``); tests set it
+SM_COUNT = [1]
+#: attributes that replace the compiled kernel's (tests set them)
+ATTRIBUTES: dict[str, int] = {}
+#: (kernel name, grid, block) of every launch, in order
+LAUNCHES: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = []
 _LOCAL = threading.local()
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
@@ -40,8 +47,36 @@ class CUDARuntimeError(RuntimeError):
     pass
 
 
+def _is_host(a: Any) -> bool:
+    """A host array that CuPy would refuse in a device operation (numpy scalars and 0-d arrays pass)."""
+    return isinstance(a, np.ndarray) and not isinstance(a, DeviceArray) and a.ndim > 0
+
+
+def _reject_host(where: str, values: Any) -> None:
+    for v in values:
+        if _is_host(v) or (isinstance(v, (list, tuple)) and any(_is_host(x) for x in v)):
+            raise TypeError(f"{where}: a host numpy array in a device operation (copy it with cupy.asarray first)")
+
+
 class DeviceArray(np.ndarray):
-    """A "device" array: numpy memory, CuPy's transfer methods."""
+    """A "device" array: numpy memory, CuPy's transfer methods; host arrays mixed into its
+    operations (``dev[...] = host``, ufuncs, ``cupy.*`` functions) raise TypeError."""
+
+    __module__ = "cupy"  # as cupy.ndarray: array_namespace() dispatches on it
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _reject_host("device[...] = host", (value,))
+        np.ndarray.__setitem__(self, key, value)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        _reject_host(f"ufunc {ufunc.__name__}", (*inputs, *kwargs.get("out", ())))
+        args = [i.view(np.ndarray) if isinstance(i, DeviceArray) else i for i in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, DeviceArray) else o for o in kwargs["out"])
+        out = getattr(ufunc, method)(*args, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(o.view(DeviceArray) if type(o) is np.ndarray else o for o in out)
+        return out.view(DeviceArray) if type(out) is np.ndarray else out
 
     def set(self, arr: Any, stream: Any = None) -> None:
         if type(arr) is not np.ndarray:
@@ -164,9 +199,24 @@ class RawKernel:
         self.source = source
         plan, precision = PLANS.get(name) or next(iter(PLANS.values()))  # the reduce kernel: any harness has it
         assert name == REDUCE_NAME or name in source
-        self.kernel = EmulatedKernel(plan, precision)
+        self.shape = (256, 1) if name == REDUCE_NAME else source_shape(source)
+        self.kernel = EmulatedKernel(plan, precision, None if name == REDUCE_NAME else self.shape)
+
+    @property
+    def attributes(self) -> dict[str, int]:
+        """As CuPy's: the compiled kernel's registers and memory, from ptxas when NVRTC is here
+        (else the most registers its ``__launch_bounds__`` allow, and no spills)."""
+        block, min_blocks = self.shape
+        if nvrtc_tools.nvrtc() is not None:
+            r = nvrtc_tools.resources(self.source)[self.name]
+            regs, shared, local = r.registers, r.shared_bytes, r.stack_frame
+        else:
+            regs, shared, local = min(255, 65536 // (block * min_blocks) // 8 * 8), 4096, 0
+        return {"num_regs": regs, "shared_size_bytes": shared, "local_size_bytes": local,
+                "max_threads_per_block": block, "const_size_bytes": 0, **ATTRIBUTES}
 
     def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
+        LAUNCHES.append((self.name, tuple(grid), tuple(block)))
         arrays = [a for a in args if isinstance(a, np.ndarray)]
         if any(not isinstance(a, DeviceArray) for a in arrays):
             raise TypeError(f"{self.name}: a kernel argument is a host array")
@@ -179,6 +229,17 @@ class RawKernel:
         params, weights, *rest = args
         *columns, n, log, grad, partial = rest
         plan = self.kernel.plan
+        assert block == (self.kernel.block,), f"{self.name} was compiled for blocks of {self.kernel.block} threads"
+        f32 = self.kernel.precision == "f32"
+        for j, (c, node) in enumerate(zip(columns, plan.columns, strict=False)):  # what the kernel reads
+            want = np.dtype((np.complex64 if f32 else np.complex128) if node.dtype == "complex"
+                            else (np.float32 if f32 else np.float64))
+            if c.dtype != want or not c.flags.c_contiguous:
+                raise TypeError(f"{self.name}: argument c{j} is {c.dtype} (contiguous: {c.flags.c_contiguous}); "
+                                f"the kernel reads {want}")
+        for label, a in (("p", params), ("w", weights), ("partial", partial)):
+            if a.dtype != np.float64 or not a.flags.c_contiguous:
+                raise TypeError(f"{self.name}: argument {label} is {a.dtype}; the kernel reads contiguous float64")
         assert len(columns) == len(plan.columns) and isinstance(n, np.int64) and int(n) == weights.shape[0]
         assert all(c.shape[0] == int(n) for c in columns) and partial.shape[0] >= grid[0]
         assert isinstance(log, np.int32) and isinstance(grad, np.int32)
@@ -192,9 +253,17 @@ def _ptr(a: np.ndarray) -> Any:
     return a.ctypes.data_as(_DOUBLE_P)
 
 
-def _wrap(fn: Any) -> Any:
+#: ``cupy`` functions that take host data on purpose (explicit copies to the device)
+HOST_INPUT = frozenset({"array", "asarray", "asnumpy"})
+
+
+def _wrap(fn: Any, name: str = "") -> Any:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if name not in HOST_INPUT:
+            _reject_host(f"cupy.{name}", (*args, *kwargs.values()))
         out = fn(*args, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(_device(o) if type(o) is np.ndarray else o for o in out)
         return _device(out) if type(out) is np.ndarray else out
 
     return wrapped
@@ -206,23 +275,31 @@ def make_modules() -> tuple[types.ModuleType, types.ModuleType]:
     for name in ("float64", "float32", "complex64", "complex128", "int64", "int32", "float_"):
         if hasattr(np, name):
             setattr(cupy, name, getattr(np, name))
-    cupy.__getattr__ = lambda name: _wrap(getattr(np, name)) if callable(getattr(np, name)) else getattr(np, name)
+    cupy.__getattr__ = lambda name: _wrap(getattr(np, name), name) if callable(getattr(np, name)) else getattr(np, name)
     cupy.__file__ = __file__
     cupy.ndarray = DeviceArray
     cupy.is_available = lambda: True
     cupy.asarray = lambda a, dtype=None: a if isinstance(a, DeviceArray) and dtype in (None, a.dtype) else _device(
         np.array(np.asarray(a), dtype=dtype))
-    cupy.ascontiguousarray = lambda a, dtype=None: (
-        a if isinstance(a, DeviceArray) and a.flags.c_contiguous and dtype in (None, a.dtype)
-        else _device(np.ascontiguousarray(np.asarray(a), dtype=dtype)))
+    def ascontiguousarray(a: Any, dtype: Any = None) -> DeviceArray:
+        if not isinstance(a, DeviceArray):
+            raise TypeError(f"cupy.ascontiguousarray takes a device array, not {type(a).__name__} "
+                            "(a host array goes to the device with cupy.asarray)")
+        if a.flags.c_contiguous and dtype in (None, a.dtype):
+            return a
+        return _device(np.ascontiguousarray(a.view(np.ndarray), dtype=dtype))
+
+    cupy.ascontiguousarray = ascontiguousarray
     cupy.asnumpy = lambda a, stream=None: np.array(np.asarray(a).view(np.ndarray))
     cupy.RawKernel = RawKernel
     cupy.get_default_memory_pool = MemoryPool
     runtime = types.SimpleNamespace(
         memGetInfo=lambda: (1 << 34, 1 << 35), getDeviceCount=lambda: 1, CUDARuntimeError=CUDARuntimeError,
         runtimeGetVersion=lambda: 13000, driverGetVersion=lambda: 13000,
-        getDeviceProperties=lambda i: {"multiProcessorCount": 1, "name": b"fake", "major": 9, "minor": 0,
-                                       "totalGlobalMem": 1 << 35})
+        getDeviceProperties=lambda i: {"multiProcessorCount": SM_COUNT[0], "name": b"fake", "major": 9, "minor": 0,
+                                       "totalGlobalMem": 1 << 35, "regsPerMultiprocessor": 65536,
+                                       "maxThreadsPerMultiProcessor": 2048, "maxBlocksPerMultiProcessor": 32,
+                                       "sharedMemPerMultiprocessor": 233472, "reservedSharedMemPerBlock": 1024})
     cupy.cuda = types.SimpleNamespace(
         Device=Device, Stream=Stream, Event=Event, MemoryPool=MemoryPool, using_allocator=using_allocator,
         get_current_stream=get_current_stream, runtime=runtime,
@@ -230,3 +307,21 @@ def make_modules() -> tuple[types.ModuleType, types.ModuleType]:
     cupyx = types.ModuleType("cupyx")
     cupyx.empty_pinned = lambda n, dtype=np.float64: np.empty(n, dtype=dtype)
     return cupy, cupyx
+
+
+def install() -> None:
+    """Replace ``cupy``/``cupyx`` process-wide by the stand-in (``GPU_LADDU_FAKE_CUPY=1 pytest -m gpu``):
+    the GPU-marked tests then run their CuPy paths on the CPU, kernels in the CUDA emulator."""
+    import sys
+
+    cupy, cupyx = make_modules()
+    sys.modules.update({"cupy": cupy, "cupyx": cupyx})
+    import gpu_laddu.backends.cupy_backend as backend
+
+    emit = backend.emit_cuda
+
+    def recording_emit(plan: Any, precision: str = "f64", *args: Any, **kwargs: Any) -> str:
+        PLANS[plan.name] = (plan, precision)
+        return emit(plan, precision, *args, **kwargs)
+
+    backend.emit_cuda = recording_emit  # type: ignore[assignment]

@@ -1,7 +1,8 @@
 """Run generated CUDA C on the CPU: a test-only emulator of the few CUDA features the kernels use.
 
-The generated source is compiled by the host C++ compiler (g++, C++20) against a shim that
-maps ``thrust::complex`` to ``std::complex``, runs every CUDA thread of a block as an OS
+The generated source is compiled by the host C++ compiler (g++, C++20) against CuPy's own
+``cupy/complex.cuh`` (its ``thrust::complex``, found in the installed cupy wheel; without
+cupy, ``std::complex`` stands in) and a shim that runs every CUDA thread of a block as an OS
 thread (``__syncthreads`` is a block barrier, ``__shfl_down_sync`` exchanges values
 through a per-warp buffer between two warp barriers, ``__shared__`` variables are static)
 and runs the blocks one after another.  It checks what NVRTC cannot: indexing, the
@@ -20,12 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from gpu_laddu.codegen.chain import chain_rule, finish_sums
-from gpu_laddu.codegen.cuda import BLOCK, REDUCE_SOURCE, emit_cuda, launch_config
+from gpu_laddu.codegen.cuda import DEFAULT_SHAPE, REDUCE_SOURCE, emit_cuda, launch_config
 from gpu_laddu.codegen.plan import KernelPlan
 
 SHIM = r"""
 #include <barrier>
 #include <cmath>
+#include <math.h>
 #include <complex>
 #include <cstring>
 #include <memory>
@@ -49,16 +51,14 @@ static inline double __shfl_down_sync(unsigned, double v, int offset) {
     return r;
 }
 static inline double __longlong_as_double(long long x) { double d; std::memcpy(&d, &x, 8); return d; }
-namespace thrust {
-template <class T> using complex = std::complex<T>;
-using std::conj; using std::exp; using std::log; using std::sqrt;
-}
 using std::sqrt; using std::exp; using std::log; using std::sin; using std::cos; using std::fabs; using std::isfinite;
 #define __global__
+#define __host__
 #define __device__
 #define __forceinline__ inline
-#define __launch_bounds__(x)
+#define __launch_bounds__(...)
 #define __shared__ static
+GL_COMPLEX
 
 template <class F> static void gl_launch(unsigned grid, unsigned block, F kernel) {
     gridDim = {grid, 1, 1};
@@ -80,8 +80,30 @@ template <class F> static void gl_launch(unsigned grid, unsigned block, F kernel
 """
 
 
-def _harness(plan: KernelPlan, precision: str) -> str:
-    src = emit_cuda(plan, precision).replace("#include <cupy/complex.cuh>", SHIM)
+STD_COMPLEX = """namespace thrust {
+template <class T> using complex = std::complex<T>;
+using std::conj; using std::exp; using std::log; using std::sqrt;
+}"""
+
+
+def cupy_include_flags() -> list[str]:
+    """``-I`` flags for CuPy's headers (``cupy/complex.cuh`` and its CCCL copy); empty without cupy."""
+    try:
+        from tests.codegen.nvrtc_tools import include_dirs
+
+        dirs = include_dirs()
+    except (ImportError, FileNotFoundError):
+        return []
+    return [f"-I{d}" for d in dirs] if (Path(dirs[0]) / "cupy" / "complex.cuh").exists() else []
+
+
+def _shim() -> str:
+    return SHIM.replace("GL_COMPLEX", "#include <cupy/complex.cuh>" if cupy_include_flags() else STD_COMPLEX)
+
+
+def _harness(plan: KernelPlan, precision: str, shape: tuple[int, int]) -> str:
+    src = emit_cuda(plan, precision, shape).replace("#include <cupy/complex.cuh>", _shim())
+    block = shape[0]
     casts = ", ".join(f"(const {'gl_cplx' if c.dtype == 'complex' else 'gl_real'}*)cols[{j}]"
                       for j, c in enumerate(plan.columns))
     cols = casts + ", " if casts else ""
@@ -89,7 +111,7 @@ def _harness(plan: KernelPlan, precision: str) -> str:
         src, REDUCE_SOURCE,
         'extern "C" void gl_run(unsigned grid, const double* p, const double* w, void** cols, long long n,',
         "                       int log_mode, int with_grad, double* partial) {",
-        f"    gl_launch(grid, {BLOCK}, [&] {{ {plan.name}(p, w, {cols}n, log_mode, with_grad, partial); }});",
+        f"    gl_launch(grid, {block}, [&] {{ {plan.name}(p, w, {cols}n, log_mode, with_grad, partial); }});",
         "}",
         'extern "C" void gl_reduce(const double* partial, long long n_blocks, int n_out, double* out) {',
         "    gl_launch(n_out, 256, [&] { gpu_laddu_reduce_partials(partial, n_blocks, n_out, out); });",
@@ -105,10 +127,12 @@ def available() -> bool:
 class EmulatedKernel:
     """The fused kernel of ``plan`` compiled for the host, launched like the cupy engine does."""
 
-    def __init__(self, plan: KernelPlan, precision: str) -> None:
+    def __init__(self, plan: KernelPlan, precision: str, shape: tuple[int, int] | None = None) -> None:
         self.plan = plan
+        self.precision = precision
+        self.block, self.min_blocks = shape or DEFAULT_SHAPE
         self.chain = chain_rule(plan)
-        source = _harness(plan, precision)
+        source = _harness(plan, precision, (self.block, self.min_blocks))
         folder = Path(tempfile.gettempdir()) / "gpu_laddu_cuda_emulator"
         folder.mkdir(exist_ok=True)
         lib = folder / f"{hashlib.sha256(source.encode()).hexdigest()[:16]}.so"
@@ -116,16 +140,17 @@ class EmulatedKernel:
             cpp = lib.with_suffix(".cpp")
             cpp.write_text(source)
             tmp = lib.with_suffix(".tmp.so")
-            subprocess.run(["g++", "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-o", str(tmp), str(cpp)],
-                           check=True, capture_output=True, text=True, timeout=300)
+            subprocess.run(["g++", "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", *cupy_include_flags(),
+                            "-o", str(tmp), str(cpp)], check=True, capture_output=True, text=True, timeout=300)
             tmp.replace(lib)
         self.lib = ctypes.CDLL(str(lib))
 
     def sums(self, params: np.ndarray, weights: np.ndarray, columns: list[np.ndarray], log: bool,
-             with_grad: bool, sm_count: int) -> np.ndarray:
-        """The engine sums of one call (both stages, then the chain rule), as the cupy engine computes them."""
+             with_grad: bool, sm_count: int, blocks_per_sm: int | None = None) -> np.ndarray:
+        """The engine sums of one call (both stages, then the chain rule), as the cupy engine computes them
+        (``blocks_per_sm``: default the ``__launch_bounds__`` minimum the kernel was compiled for)."""
         n = int(weights.shape[0])
-        grid, _ = launch_config(n, sm_count)
+        grid, _ = launch_config(n, sm_count, self.block, blocks_per_sm or self.min_blocks)
         n_out = self.plan.n_out
         partial = np.zeros((max(grid, 1), n_out))
         out = np.zeros(n_out)

@@ -19,22 +19,27 @@ def _close(a, b, tol):
     assert np.max(np.abs(a - b)) <= tol * np.max(np.abs(b)), (a, b)
 
 
-@pytest.mark.parametrize(("name", "precision"), [
-    ("coherent", "f64"), ("kmatrix_like", "f64"), ("all_ops", "f64"), ("breit_wigner", "f32"),
+@pytest.mark.parametrize(("name", "precision", "shape", "row_chunk"), [
+    ("coherent", "f64", None, None), ("kmatrix_like", "f64", None, None), ("all_ops", "f64", None, None),
+    ("breit_wigner", "f32", None, None),
+    ("kmatrix_like", "f64", (128, 3), 3),  # blocks of 128; the outputs reduced through shared memory 3 at a time
+    ("coherent", "f32", (256, 2), None),
 ])
-def test_emulated_kernel_matches_interpreter(name, precision):
+def test_emulated_kernel_matches_interpreter(name, precision, shape, row_chunk, monkeypatch):
+    if row_chunk is not None:
+        monkeypatch.setattr("gpu_laddu.codegen.cuda.ROW_CHUNK", row_chunk)
     ctx = gl.ExecutionContext(device="cpu", backend="numpy", precision=precision)
     data, _ = datasets(ctx, 5000, 10)
     model, p = MODELS[name]()
     ev = model.load(data)
     graph = ev.specialized_graph()
     plan = make_plan(graph[0], ev.parameters)
-    kernel = cuda_emulator.EmulatedKernel(plan, precision)
+    kernel = cuda_emulator.EmulatedKernel(plan, precision, shape)
     columns = [ev.cache[c.attrs[0].key] for c in plan.columns]
     reference = InterpreterEngine(ctx, ev.cache, ev.weights, ev.parameters)
     tol = 1e-12 if precision == "f64" else 2e-5
     for log in (True, False):
-        # sm_count=1: 8 blocks of 256 threads for 5000 events, so threads loop (grid-stride)
+        # sm_count=1: a few blocks for 5000 events, so threads loop (grid-stride)
         got = kernel.sums(np.array(p), ev.weights, columns, log, True, sm_count=1)
         want = reference.sums(graph, np.array(p), log, True)
         _close(got[:-1], want[:-1], tol)
@@ -58,3 +63,10 @@ def test_emulated_kernel_counts_bad_events():
     y = ctx.to_numpy(data.scalar("y"))
     assert got[-1] == np.count_nonzero(0.5 + y <= 0)
     assert kernel.sums(np.array([0.5]), ev.weights[:0], [c[:0] for c in cols], True, True, 132).tolist() == [0.0] * 3
+
+
+def test_the_emulator_compiles_against_cupys_complex_header():
+    if not cuda_emulator.cupy_include_flags():
+        pytest.skip("cupy is not installed: std::complex stands in for thrust::complex")
+    shim = cuda_emulator._shim()
+    assert "#include <cupy/complex.cuh>" in shim and "std::complex<T>" not in shim

@@ -165,8 +165,9 @@ def _grouped(terms: list[Term], dtype: str) -> Node:
     total: Node | None = None
     for u, es in groups.values():
         event: Node | None = None
-        for e in es:
-            e = const(1.0) if e is None else e
+        # summed in a canonical order, so that equal sums from differently ordered regions (e.g. two
+        # waves sharing one K-matrix) are one node, hence one cache column
+        for e in sorted((const(1.0) if e is None else e for e in es), key=lambda x: x.fingerprint):
             event = e if event is None else make("add", (event, e))
         term = _times(u, event)
         assert term is not None

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from cpu_fallback.numba_codegen import FASTMATH
 from gpu_laddu.codegen.python import PythonLowering, literal
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, topo_order

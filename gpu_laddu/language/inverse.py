@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,11 @@ class InverseElement:
 
 def leaf_columns(nodes: tuple[Node, ...] | list[Node]) -> tuple[frozenset[str], frozenset[str]]:
     """(four-vector names, scalar names) that the column leaves below ``nodes`` read."""
+    return _leaf_columns(tuple(nodes))
+
+
+@functools.lru_cache(maxsize=256)
+def _leaf_columns(nodes: tuple[Node, ...]) -> tuple[frozenset[str], frozenset[str]]:
     p4s: set[str] = set()
     scalars: set[str] = set()
     for leaf in iter_ops(nodes, "column"):

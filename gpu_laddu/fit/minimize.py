@@ -122,10 +122,12 @@ def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float 
     message = f"Migrad: {verdict}, EDM = {fmin.edm:.3g} (goal {fmin.edm_goal:.3g})"
     if problems:
         message += "; " + "; ".join(problems)
+    message += _rejected_note(obj)
+    x = _finite_result(obj, np.array(m.values, dtype=np.float64), "Migrad")
     n = len(problem.names)
     covariance = np.array(m.covariance, dtype=np.float64) if m.covariance is not None else np.full((n, n), math.nan)
     converged = bool(fmin.is_valid) and not call_limit
-    return _Outcome(np.array(m.values, dtype=np.float64), float(fmin.fval), covariance, converged, message)
+    return _Outcome(x, float(fmin.fval), covariance, converged, message)
 
 
 def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
@@ -156,17 +158,11 @@ def _lbfgsb(obj: Objective, problem: Problem, max_calls: int | None, tol: float 
 
     bounds = [(lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None) for lo, hi in problem.bounds]
     options = {"maxfun": int(max_calls)} if max_calls is not None else {}
-    try:
-        res = minimize(obj.value_and_gradient, problem.x0, jac=True, method="L-BFGS-B", bounds=bounds, tol=tol,
-                       options=options)
-    except LikelihoodError as exc:
-        raise FitError(
-            f"L-BFGS-B stepped to parameters where the likelihood cannot be evaluated ({exc}); "
-            "use bounds that keep the intensity positive, or method='migrad', which backs off from such points"
-        ) from exc
-    x = np.asarray(res.x, dtype=np.float64)
+    res = minimize(lambda x: _step_back(obj, x), problem.x0, jac=True, method="L-BFGS-B", bounds=bounds, tol=tol,
+                   options=options)
+    x = _finite_result(obj, np.asarray(res.x, dtype=np.float64), "L-BFGS-B")
     n = len(x)
-    message = f"L-BFGS-B: {res.message}"
+    message = f"L-BFGS-B: {res.message}" + _rejected_note(obj)
     try:
         hessian = numerical_hessian(obj.gradient, x, problem.lower, problem.upper)
         np.linalg.cholesky(hessian)
@@ -178,6 +174,45 @@ def _lbfgsb(obj: Objective, problem: Problem, max_calls: int | None, tol: float 
         covariance, posdef = np.full((n, n), math.nan), False
         message += "; Hessian not positive definite, no covariance"
     return _Outcome(x, float(res.fun), covariance, bool(res.success) and posdef, message)
+
+
+STEP_BACK_SCALE = 1e3
+"""Curvature of the wall L-BFGS-B sees where the likelihood is undefined (per unit of squared distance)."""
+
+
+def _step_back(obj: Objective, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """Value and gradient for L-BFGS-B; where the likelihood is undefined, a wall around the last good point.
+
+    L-BFGS-B has no way to reject a point, and an infinite value ends its line search; the wall
+    ``f_good + s·(1 + K·|x − x_good|²)`` (``s = max(|f_good|, 1)``) is higher than any value seen
+    near the good point and slopes back towards it, so the line search retreats.
+    """
+    try:
+        return obj.value_and_gradient(x)
+    except LikelihoodError:
+        if obj.last_good is None:
+            raise
+        x_good, f_good = obj.last_good
+        d = np.where(np.isfinite(x), x - x_good, 0.0)
+        scale = max(abs(f_good), 1.0)
+        return f_good + scale * (1.0 + STEP_BACK_SCALE * float(d @ d)), 2.0 * STEP_BACK_SCALE * scale * d
+
+
+def _finite_result(obj: Objective, x: np.ndarray, method: str) -> np.ndarray:
+    """``x``, or a :class:`FitError` when the minimiser ended on non-finite parameters."""
+    if np.all(np.isfinite(x)):
+        return x
+    where = "" if obj.last_good is None else f"; the last point evaluated was {obj.last_good[0].tolist()}"
+    raise FitError(
+        f"{method} ended on non-finite parameters {x.tolist()}: its steps overflowed (very large event weights or "
+        f"likelihood values make the curvature overflow; rescale the weights){where}"
+    )
+
+
+def _rejected_note(obj: Objective) -> str:
+    if not obj.rejected:
+        return ""
+    return f"; stepped back from {obj.rejected} point(s) where the likelihood is undefined"
 
 
 _MINIMISERS = {"migrad": _migrad, "lbfgsb": _lbfgsb}

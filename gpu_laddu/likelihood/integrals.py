@@ -114,6 +114,10 @@ class Integrals:
 
     def sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
         """Global ``[Σ_acc w·I, Σ_acc w·∂I/∂p_k ...]`` (derivatives 0 unless ``with_gradient``)."""
+        with np.errstate(all="ignore"):  # NaN/inf coefficients: the likelihood raises on the non-finite sums
+            return self._sums(values, with_gradient)
+
+    def _sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
         n_nodes = self._template.shape[1]
         raw = (self._gradient if with_gradient else self._values)(values.tolist())
         c = np.array(raw[:n_nodes], dtype=np.complex128)

@@ -165,6 +165,24 @@ def _check_inside(names: Sequence[str], x: np.ndarray, bounds: Sequence[tuple[fl
             raise ParameterError(f"initial value of {name!r} = {v} is outside its bounds ({lo}, {hi})")
 
 
+def check_likelihood(likelihood: Any) -> None:
+    """Raise :class:`FitError` unless ``likelihood`` has what :class:`LikelihoodLike` requires.
+
+    >>> try:
+    ...     check_likelihood("x")
+    ... except FitError as exc:
+    ...     print(str(exc)[-7:])
+    str 'x'
+    """
+    names = getattr(likelihood, "parameters", None)
+    if (isinstance(names, (str, bytes)) or not isinstance(names, (tuple, list))
+            or not all(callable(getattr(likelihood, m, None)) for m in ("value", "value_and_gradient"))):
+        raise FitError(
+            "the likelihood argument must be an NLL, ExtendedNLL, a sum of them or an object with parameters, value "
+            f"and value_and_gradient; got {type(likelihood).__name__} {likelihood!r:.80}"
+        )
+
+
 def resolve_problem(likelihood: LikelihoodLike, initial: ParamInput | None = None,
                     bounds: BoundsInput | None = None) -> Problem:
     """Start vector and bounds from the arguments, else from ``likelihood.parameter_specs()``.
@@ -175,6 +193,7 @@ def resolve_problem(likelihood: LikelihoodLike, initial: ParamInput | None = Non
     mapping overriding the specs' bounds (``None`` for an open end).  Values must be finite
     and inside the bounds (:class:`ParameterError` names the parameter).
     """
+    check_likelihood(likelihood)
     names = tuple(likelihood.parameters)
     if not names:
         raise FitError("the likelihood has no free parameters")

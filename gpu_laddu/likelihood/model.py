@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from gpu_laddu.likelihood.evaluator import Evaluator
 
 
+def _fixed_value(name: str, value: Any) -> float:
+    """``value`` as a float, or a :class:`ParameterError` naming the parameter."""
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise ParameterError(f"cannot fix {name!r} to {value!r}: the value must be a real number")
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"cannot fix {name!r} to {value!r}: the value must be a real number") from exc
+
+
 class Model:
     """A compiled-on-load amplitude model.
 
@@ -79,7 +89,7 @@ class Model:
     def fix(self, name: str, value: float) -> Model:
         """Fix parameter ``name`` to ``value`` (it becomes a constant of compiled graphs)."""
         self._check_name(name)
-        value = float(value)
+        value = _fixed_value(name, value)
         if not math.isfinite(value):
             raise ParameterError(f"cannot fix {name!r} to a non-finite value {value}")
         self._fixed[name] = value

@@ -69,6 +69,8 @@ _ARRAY: dict[str, Callable[..., Any]] = {
     "log": lambda xp, a, out: xp.log(a, out=out),
     "sin": lambda xp, a, out: xp.sin(a, out=out),
     "cos": lambda xp, a, out: xp.cos(a, out=out),
+    "acos": lambda xp, a, out: xp.arccos(a, out=out),
+    "atan2": lambda xp, a, b, out: xp.arctan2(a, b, out=out),
     "cis": _cis,
     "to_complex": _to_complex,
     "complex": _complex,

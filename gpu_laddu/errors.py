@@ -30,6 +30,10 @@ class ModelError(GpuLadduError, ValueError):
     """An invalid model: bad amplitude arguments, duplicate names, missing dataset columns."""
 
 
+class ExpressionTypeError(ModelError, TypeError):
+    """A value that cannot take part in an expression (a string, an array where a scalar is needed)."""
+
+
 class ParameterError(GpuLadduError, ValueError):
     """Invalid parameter values: wrong length, unknown names, non-finite numbers, out of bounds."""
 

@@ -12,15 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gpu_laddu.amplitudes.kmatrix_data import FAMILIES, KMatrixFamily
-from tests.laddu_oracle import laddu_helicity_angles, laddu_mass_s, laddu_polarization
+from tests.laddu_oracle import _ld, laddu_helicity_angles, laddu_mass_s, laddu_polarization
 
 KS_MASS = 0.497611
-
-
-def _ld() -> Any:
-    import laddu
-
-    return laddu
 
 
 def laddu_zlm(l: int, m: int, reflectivity: str) -> Any:
@@ -42,9 +36,13 @@ def laddu_breit_wigner(mass: Any, width: Any, l: int) -> Any:
     return ld.relativistic_breit_wigner(s, mass=mass, width=width, mass1=KS_MASS, mass2=KS_MASS, l=l)
 
 
-def laddu_f_vector(family: KMatrixFamily, s: Any, production: Sequence[Any]) -> Any:
-    """The K-matrix F vector of ``family`` with production couplings ``production`` (laddu exprs)."""
-    ld = _ld()
+def laddu_f_vector(family: KMatrixFamily, s: Any, production: Sequence[Any], ld: Any = None) -> Any:
+    """The K-matrix F vector of ``family`` with production couplings ``production`` (laddu exprs).
+
+    ``ld`` is the module the script runs with: laddu by default, or ``gpu_laddu`` (the same
+    script, only the import changed).
+    """
+    ld = ld or _ld()
     n, n_poles = family.n_channels, family.n_poles
     poles = ld.vector(list(family.pole_masses))
     barriers = ld.blatt_weisskopf_barriers(

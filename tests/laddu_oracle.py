@@ -20,13 +20,32 @@ Import laddu only through the ``laddu`` fixture (tests are skipped without it), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
+_MODULES: list[Any] = []
+
+
+@contextmanager
+def script_module(module: Any) -> Iterator[None]:
+    """Run the laddu scripts of this module and :mod:`tests.laddu_models` with ``module`` as ``ld``.
+
+    ``with script_module(gpu_laddu): expr = laddu_bw_zlm()`` builds the same script's model in
+    gpu_laddu: the "change the import" path of the migration guide.
+    """
+    _MODULES.append(module)
+    try:
+        yield
+    finally:
+        _MODULES.pop()
+
 
 def _ld() -> Any:
+    if _MODULES:
+        return _MODULES[-1]
     import laddu
 
     return laddu

@@ -1,4 +1,9 @@
-"""Angular amplitudes: Ylm, Zlm and PolPhase (parameter-free: each is one cached column).
+"""Angular amplitudes: Ylm, Zlm and PolPhase, as recipes over the language primitives.
+
+Each is parameter-free, so the split pass precomputes it into one cached column at load.
+``Ylm`` is :func:`~gpu_laddu.language.angular.spherical_harmonic` of the angles; ``Zlm`` is
+laddu 0.28.1's recipe Y·e^{−iΦ} with the reflectivity's √(1 ± P) weights; ``PolPhase`` is
+P·e^{2iΦ}.
 
 Examples
 --------
@@ -12,27 +17,13 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from gpu_laddu.amplitudes import functions as F
-from gpu_laddu.amplitudes.base import VariableColumn, check_name
+from gpu_laddu.amplitudes.base import check_name, variable_expr
 from gpu_laddu.errors import ModelError
-from gpu_laddu.ir.expr import Expression, amplitude
-from gpu_laddu.ir.nodes import column
-
-
-def _values(ds: Any, memo: dict[Any, Any], *variables: Any) -> list[Any]:
-    return [VariableColumn(v).compute(ds, memo) for v in variables]
-
-
-def _union(*objects: Any) -> tuple[frozenset[str], frozenset[str]]:
-    p4s: frozenset[str] = frozenset()
-    scalars: frozenset[str] = frozenset()
-    for obj in objects:
-        a, b = obj.required_columns()
-        p4s, scalars = p4s | frozenset(a), scalars | frozenset(b)
-    return p4s, scalars
+from gpu_laddu.ir.expr import Expression, amplitude, cis, complex_, sqrt
+from gpu_laddu.language.angular import spherical_harmonic
 
 
 def _check_angles(angles: Any, what: str) -> None:
@@ -45,71 +36,6 @@ def _check_polarization(pol: Any, what: str) -> None:
         raise ModelError(f"{what} needs a Polarization object (with .pol_angle and .pol_magnitude), got {pol!r}")
 
 
-@dataclass(frozen=True)
-class YlmColumn:
-    """Y_l^m(cos θ, φ) per event."""
-
-    l: int
-    m: int
-    angles: Any
-    dtype = "complex"
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return ("ylm", self.l, self.m, self.angles.key)
-
-    def compute(self, dataset: Any, memo: dict[Any, Any]) -> Any:
-        costheta, phi = _values(dataset, memo, self.angles.costheta, self.angles.phi)
-        return F.ylm(self.l, self.m, costheta, phi, xp=dataset.ctx.xp)
-
-    def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
-        return _union(self.angles)
-
-
-@dataclass(frozen=True)
-class ZlmColumn:
-    """Z_l^m with reflectivity ε per event (laddu's Zlm)."""
-
-    l: int
-    m: int
-    reflectivity: int
-    angles: Any
-    polarization: Any
-    dtype = "complex"
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return ("zlm", self.l, self.m, self.reflectivity, self.angles.key, self.polarization.key)
-
-    def compute(self, dataset: Any, memo: dict[Any, Any]) -> Any:
-        a, p = self.angles, self.polarization
-        costheta, phi, pol_angle, pol_mag = _values(dataset, memo, a.costheta, a.phi, p.pol_angle, p.pol_magnitude)
-        return F.zlm(self.l, self.m, self.reflectivity, costheta, phi, pol_angle, pol_mag, xp=dataset.ctx.xp)
-
-    def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
-        return _union(self.angles, self.polarization)
-
-
-@dataclass(frozen=True)
-class PolPhaseColumn:
-    """P·e^{2iΦ} per event."""
-
-    polarization: Any
-    dtype = "complex"
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return ("polphase", self.polarization.key)
-
-    def compute(self, dataset: Any, memo: dict[Any, Any]) -> Any:
-        p = self.polarization
-        pol_angle, pol_mag = _values(dataset, memo, p.pol_angle, p.pol_magnitude)
-        return F.pol_phase(pol_angle, pol_mag, xp=dataset.ctx.xp)
-
-    def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
-        return _union(self.polarization)
-
-
 def Ylm(name: str, l: int, m: int, angles: Any) -> Expression:  # noqa: N802 - public API name
     """Spherical harmonic Y_l^m(θ, φ) (Condon–Shortley phase), any l and |m| ≤ l.
 
@@ -119,7 +45,11 @@ def Ylm(name: str, l: int, m: int, angles: Any) -> Expression:  # noqa: N802 - p
     """
     _check_angles(angles, f"Ylm {name!r}")
     l, m = F.validate_lm(l, m)
-    return amplitude(check_name(name), Expression(column(YlmColumn(l, m, angles))))
+    return amplitude(check_name(name), _ylm(l, m, angles))
+
+
+def _ylm(l: int, m: int, angles: Any) -> Expression:
+    return spherical_harmonic(l, m, costheta=variable_expr(angles.costheta), phi=variable_expr(angles.phi))
 
 
 def Zlm(name: str, l: int, m: int, r: int | str, angles: Any, polarization: Any) -> Expression:  # noqa: N802
@@ -136,7 +66,11 @@ def Zlm(name: str, l: int, m: int, r: int | str, angles: Any, polarization: Any)
     _check_polarization(polarization, f"Zlm {name!r}")
     l, m = F.validate_lm(l, m)
     sign = F.reflectivity_sign(r)
-    return amplitude(check_name(name), Expression(column(ZlmColumn(l, m, sign, angles, polarization))))
+    z = _ylm(l, m, angles) * cis(-variable_expr(polarization.pol_angle))
+    magnitude = variable_expr(polarization.pol_magnitude)
+    plus, minus = sqrt(1.0 + magnitude), sqrt(1.0 - magnitude)
+    re_factor, im_factor = (plus, minus) if sign > 0 else (minus, plus)
+    return amplitude(check_name(name), complex_(re_factor * z.real(), im_factor * z.imag()))
 
 
 def PolPhase(name: str, polarization: Any) -> Expression:  # noqa: N802
@@ -147,4 +81,5 @@ def PolPhase(name: str, polarization: Any) -> Expression:  # noqa: N802
     'complex'
     """
     _check_polarization(polarization, f"PolPhase {name!r}")
-    return amplitude(check_name(name), Expression(column(PolPhaseColumn(polarization))))
+    angle, magnitude = variable_expr(polarization.pol_angle), variable_expr(polarization.pol_magnitude)
+    return amplitude(check_name(name), magnitude * cis(2.0 * angle))

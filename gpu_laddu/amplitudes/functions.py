@@ -34,8 +34,18 @@ from typing import Any
 import numpy as np
 
 from gpu_laddu.errors import ModelError
+from gpu_laddu.language.special import (
+    BLATT_WEISSKOPF_DENOMINATORS,
+    BLATT_WEISSKOPF_MAX_L,
+    QR_DEFAULT,
+    barrier_ratio,
+    legendre_part,
+    validate_barrier_l,
+    validate_lm,
+)
 
 __all__ = [
+    "BLATT_WEISSKOPF_DENOMINATORS",
     "BLATT_WEISSKOPF_MAX_L",
     "QR_DEFAULT",
     "array_namespace",
@@ -60,27 +70,6 @@ __all__ = [
 Array = Any
 """A numpy or cupy array (or a Python scalar where an argument allows it)."""
 
-QR_DEFAULT = 0.1973
-"""Default Blatt–Weisskopf momentum scale q_R in GeV (≈ ħc / 1 fm)."""
-
-BLATT_WEISSKOPF_MAX_L = 8
-"""Highest orbital angular momentum with a Blatt–Weisskopf polynomial."""
-
-# D_l(z) = |x^{l+1} h_l^(1)(x)|^2 at x^2 = z, coefficients from the highest power down;
-# |F_l(z)|^2 = z^l D_l(1) / D_l(z).
-BLATT_WEISSKOPF_DENOMINATORS: tuple[tuple[int, ...], ...] = (
-    (1,),
-    (1, 1),
-    (1, 3, 9),
-    (1, 6, 45, 225),
-    (1, 10, 135, 1575, 11025),
-    (1, 15, 315, 6300, 99225, 893025),
-    (1, 21, 630, 18900, 496125, 9823275, 108056025),
-    (1, 28, 1134, 47250, 1819125, 58939650, 1404728325, 18261468225),
-    (1, 36, 1890, 103950, 5457375, 255405150, 9833098275, 273922023375, 4108830350625),
-)
-
-
 def array_namespace(*arrays: object) -> ModuleType:
     """The array module of the inputs: cupy if any input is a cupy array, numpy otherwise.
 
@@ -100,60 +89,6 @@ def array_namespace(*arrays: object) -> ModuleType:
 
 def _namespace(xp: ModuleType | None, *arrays: object) -> ModuleType:
     return array_namespace(*arrays) if xp is None else xp
-
-
-def _quantum_number(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ModelError(f"{name} must be an integer, got {value!r}")
-    return int(value)
-
-
-def validate_lm(l: int, m: int) -> tuple[int, int]:
-    """Check the quantum numbers of a spherical harmonic: integers with 0 <= |m| <= l.
-
-    Raises
-    ------
-    ModelError
-        If ``l`` or ``m`` is not an integer, ``l < 0`` or ``|m| > l``.
-
-    Examples
-    --------
-    >>> validate_lm(2, -1)
-    (2, -1)
-    >>> validate_lm(1, 2)
-    Traceback (most recent call last):
-    ...
-    gpu_laddu.errors.ModelError: spherical harmonic needs |m| <= l, got l=1, m=2
-    """
-    l_int, m_int = _quantum_number(l, "l"), _quantum_number(m, "m")
-    if l_int < 0:
-        raise ModelError(f"spherical harmonic needs l >= 0, got l={l_int}")
-    if abs(m_int) > l_int:
-        raise ModelError(f"spherical harmonic needs |m| <= l, got l={l_int}, m={m_int}")
-    return l_int, m_int
-
-
-def validate_barrier_l(l: int) -> int:
-    """Check an orbital angular momentum for a Blatt–Weisskopf factor: an integer 0..8.
-
-    Raises
-    ------
-    ModelError
-        If ``l`` is not an integer in ``0..BLATT_WEISSKOPF_MAX_L``.
-
-    Examples
-    --------
-    >>> validate_barrier_l(2)
-    2
-    >>> validate_barrier_l(9)
-    Traceback (most recent call last):
-    ...
-    gpu_laddu.errors.ModelError: Blatt-Weisskopf factors exist for l = 0..8, got l=9
-    """
-    l_int = _quantum_number(l, "l")
-    if not 0 <= l_int <= BLATT_WEISSKOPF_MAX_L:
-        raise ModelError(f"Blatt-Weisskopf factors exist for l = 0..{BLATT_WEISSKOPF_MAX_L}, got l={l_int}")
-    return l_int
 
 
 def reflectivity_sign(reflectivity: int | str) -> int:
@@ -313,11 +248,7 @@ def blatt_weisskopf(q2: Array, l: int, *, q_r: float = QR_DEFAULT, xp: ModuleTyp
     l = validate_barrier_l(l)
     xp = _namespace(xp, q2)
     z = xp.asarray(q2, dtype=xp.float64) / q_r**2
-    coefficients = BLATT_WEISSKOPF_DENOMINATORS[l]
-    denominator = xp.zeros_like(z) + coefficients[0]
-    for c in coefficients[1:]:
-        denominator = denominator * z + c
-    return xp.sqrt(sum(coefficients) * z**l / denominator + 0j)
+    return xp.sqrt(xp.zeros_like(z) + barrier_ratio(z, l) + 0j)
 
 
 def breit_wigner(
@@ -448,15 +379,7 @@ def ylm(l: int, m: int, costheta: Array, phi: Array, *, xp: ModuleType | None = 
     x = xp.asarray(costheta, dtype=xp.float64)
     am = abs(m)
     sin_theta = xp.sqrt(xp.maximum((1.0 - x) * (1.0 + x), 0.0))
-    p = xp.zeros_like(x) + math.sqrt((2 * am + 1) / (4.0 * math.pi))
-    for k in range(1, am + 1):
-        p = p * (-math.sqrt((2 * k - 1) / (2 * k)) * sin_theta)
-    if l > am:
-        p_prev, p = p, x * math.sqrt(2 * am + 3) * p
-        for n in range(am + 2, l + 1):
-            a_n = math.sqrt((4 * n * n - 1) / (n * n - am * am))
-            a_prev = math.sqrt((4 * (n - 1) ** 2 - 1) / ((n - 1) ** 2 - am * am))
-            p_prev, p = p, a_n * (x * p - p_prev / a_prev)
+    p = (xp.zeros_like(x) + legendre_part(l, am, x)) * sin_theta**am
     if m < 0 and am % 2 == 1:
         p = -p
     return p * xp.exp(1j * m * xp.asarray(phi, dtype=xp.float64))

@@ -24,38 +24,12 @@ from typing import Any
 from gpu_laddu.amplitudes import functions as F
 from gpu_laddu.amplitudes.base import ParameterLike, VariableColumn, check_name, real_parameter, variable_expr
 from gpu_laddu.errors import ModelError
-from gpu_laddu.ir.expr import Expression, ExprLike, amplitude, as_expression, sqrt, to_complex
+from gpu_laddu.ir.expr import Expression, amplitude, to_complex
 from gpu_laddu.ir.nodes import column
+from gpu_laddu.language.lineshapes import relativistic_breit_wigner, rho
+from gpu_laddu.language.special import validate_barrier_l
 
-
-def _power(x: Expression, n: int) -> Expression | float:
-    out: Expression | float = 1.0
-    for _ in range(n):
-        out = x * out
-    return out
-
-
-def lambda_ir(s: ExprLike, m1: ExprLike, m2: ExprLike) -> Expression:
-    """Källén-type product (s − (m1+m2)²)(s − (m1−m2)²) as IR."""
-    s, m1, m2 = as_expression(s), as_expression(m1), as_expression(m2)
-    return (s - (m1 + m2) * (m1 + m2)) * (s - (m1 - m2) * (m1 - m2))
-
-
-def breakup_momentum_ir(s: ExprLike, m1: ExprLike, m2: ExprLike) -> Expression:
-    """Complex q(s) = √λ / (2√s), as :func:`gpu_laddu.amplitudes.functions.breakup_momentum`."""
-    return sqrt(to_complex(lambda_ir(s, m1, m2))) / (2.0 * sqrt(as_expression(s)))
-
-
-def blatt_weisskopf_ir(q2: Expression, l: int, q_r: float = F.QR_DEFAULT) -> Expression | float:
-    """F_l(z), z = q²/q_R² with the signed q² (complex below threshold), as IR."""
-    coefficients = F.BLATT_WEISSKOPF_DENOMINATORS[F.validate_barrier_l(l)]
-    if l == 0:
-        return 1.0
-    z = q2 / (q_r * q_r)
-    denominator: Expression | float = float(coefficients[0])
-    for c in coefficients[1:]:
-        denominator = z * denominator + float(c)
-    return sqrt(to_complex(float(sum(coefficients)) * _power(z, l) / denominator))
+__all__ = ["BreitWigner", "Flatte", "PhaseSpaceFactor"]
 
 
 def BreitWigner(  # noqa: N802 - public API name
@@ -69,6 +43,9 @@ def BreitWigner(  # noqa: N802 - public API name
 ) -> Expression:
     """Relativistic Breit–Wigner of laddu 0.28.1: 1/(m0² − s − i·m0·Γ(s)).
 
+    A recipe: ``relativistic_breit_wigner(m², mass=mass, width=width, mass1=m1, mass2=m2, l=l)``
+    of the three variables, wrapped as the named amplitude.
+
     Γ(s) = Γ0·(m0/√s)·(q/q0)·(F_l(q)/F_l(q0))², complex q, q0 = q(m0²), Blatt–Weisskopf
     barriers up to l = 8 with q_R = 0.1973 GeV; no numerator.  ``daughter_1_mass``,
     ``daughter_2_mass`` and ``resonance_mass`` are variables (e.g. ``gl.Mass(...)``).
@@ -79,19 +56,12 @@ def BreitWigner(  # noqa: N802 - public API name
     'complex'
     """
     name = check_name(name)
-    l = F.validate_barrier_l(l)
+    l = validate_barrier_l(l)
     m0 = real_parameter(mass, f"BreitWigner {name!r} mass")
     w0 = real_parameter(width, f"BreitWigner {name!r} width")
     m = variable_expr(resonance_mass)
-    m1, m2 = variable_expr(daughter_1_mass), variable_expr(daughter_2_mass)
-    s = m * m
-    m0_sq = m0 * m0
-    q, q0 = breakup_momentum_ir(s, m1, m2), breakup_momentum_ir(m0_sq, m1, m2)
-    f = blatt_weisskopf_ir(lambda_ir(s, m1, m2) / (4.0 * s), l)
-    f0 = blatt_weisskopf_ir(lambda_ir(m0_sq, m1, m2) / (4.0 * m0_sq), l)
-    ratio = f / f0 if isinstance(f, Expression) else 1.0
-    gamma = w0 * (m0 / sqrt(s)) * (q / q0) * (ratio * ratio)
-    return amplitude(name, 1.0 / (m0_sq - s - 1j * (m0 * gamma)))
+    return amplitude(name, relativistic_breit_wigner(m * m, mass=m0, width=w0, mass1=variable_expr(daughter_1_mass),
+                                                     mass2=variable_expr(daughter_2_mass), l=l))
 
 
 def _mass_pair(masses: Any, what: str) -> tuple[float, float]:
@@ -130,8 +100,8 @@ def Flatte(  # noqa: N802 - public API name
     alt = _mass_pair(alternate_masses, f"Flatte {name!r} alternate_masses")
     m = variable_expr(resonance_mass)
     s = m * m
-    rho_obs = 2.0 * breakup_momentum_ir(s, *obs) / sqrt(s)
-    rho_alt = 2.0 * breakup_momentum_ir(s, *alt) / sqrt(s)
+    rho_obs = rho(s, mass1=obs[0], mass2=obs[1])
+    rho_alt = rho(s, mass1=alt[0], mass2=alt[1])
     return amplitude(name, 1.0 / (m0 * m0 - s - 1j * (m0 * (g_obs * rho_obs + g_alt * rho_alt))))
 
 

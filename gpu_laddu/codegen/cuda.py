@@ -140,6 +140,8 @@ LOWER: dict[str, Callable[[_Lowering, Node, list[str]], str]] = {
     "log": _math("log"),
     "sin": lambda lw, n, a: f"sin({a[0]})",
     "cos": lambda lw, n, a: f"cos({a[0]})",
+    "acos": lambda lw, n, a: f"acos({a[0]})",
+    "atan2": lambda lw, n, a: f"atan2({a[0]}, {a[1]})",
     "cis": lambda lw, n, a: f"{lw.cplx}(cos({a[0]}), sin({a[0]}))",
     "to_complex": lambda lw, n, a: f"{lw.cplx}({a[0]})",
     "complex": lambda lw, n, a: f"{lw.cplx}({a[0]}, {a[1]})",

@@ -111,6 +111,8 @@ LOWER: dict[str, Callable[[PythonLowering, Node, list[str]], str]] = {
     "log": _unary_math("log"),
     "sin": lambda lw, n, a: f"math.sin({a[0]})",
     "cos": lambda lw, n, a: f"math.cos({a[0]})",
+    "acos": lambda lw, n, a: f"math.acos({a[0]})",
+    "atan2": lambda lw, n, a: f"math.atan2({a[0]}, {a[1]})",
     "cis": lambda lw, n, a: lw.wrap(f"complex(math.cos({a[0]}), math.sin({a[0]}))"),
     "to_complex": lambda lw, n, a: lw.wrap(f"complex({a[0]}, 0.0)"),
     "complex": lambda lw, n, a: lw.wrap(f"complex({a[0]}, {a[1]})"),

@@ -23,9 +23,10 @@ True
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,20 +36,26 @@ import pyarrow.compute as pc
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.dataset import Dataset, build_dataset
 from gpu_laddu.data.schema import ColumnPlan, ColumnType, Selection, check_nulls_policy, repeated_names, resolve_columns
-from gpu_laddu.data.validate import M2_TOLERANCE
+from gpu_laddu.data.validate import check_m2_tolerance, m2_tolerance
 from gpu_laddu.errors import DataError
 
 _EXACT_INT = 2**53
-#: the m² tolerance of a four-vector widened from a lower precision, in units of that precision's eps
-_EPS_FACTOR = 8.0
+#: field-metadata key under which :func:`gpu_laddu.write_parquet` records a four-vector's m² tolerance
+TOLERANCE_KEY = b"gpu_laddu:m2_tolerance"
 
 
 def arrow_column_type(dtype: pa.DataType) -> ColumnType:
     """Classify an Arrow type as ``float``, ``int`` or ``other``.
 
+    A dictionary-encoded column is classified by its values (it is decoded when read).
+
     >>> arrow_column_type(pa.float32()), arrow_column_type(pa.string()).kind
     (ColumnType(kind='float', name='float'), 'other')
+    >>> arrow_column_type(pa.dictionary(pa.int8(), pa.float64())).kind
+    'float'
     """
+    if pa.types.is_dictionary(dtype):
+        return ColumnType(arrow_column_type(dtype.value_type).kind, str(dtype))
     if pa.types.is_floating(dtype):
         return ColumnType("float", str(dtype))
     if pa.types.is_integer(dtype):
@@ -68,7 +75,8 @@ def numpy_column_type(dtype: np.dtype) -> ColumnType:
 
 @dataclass
 class HostColumns:
-    """float64 host columns by source name, with the machine epsilon of each source dtype.
+    """float64 host columns by source name, with the machine epsilon of each source dtype and
+    the m² tolerances recorded in the source's schema (see :func:`recorded_tolerances`).
 
     >>> HostColumns({"x": np.zeros(2)}, {"x": 0.0}).n_rows
     2
@@ -76,6 +84,21 @@ class HostColumns:
 
     arrays: dict[str, np.ndarray]
     eps: dict[str, float]
+    recorded: dict[str, float] = field(default_factory=dict)
+
+    def p4_tolerance(self, comps: Sequence[str], override: float | None = None) -> float:
+        """The m² tolerance of the four-vector of columns ``comps``: ``override`` when given, else the
+        larger of the one its source precision needs and the one recorded for its columns.
+
+        >>> host = HostColumns({}, {"a": float(np.finfo(np.float32).eps), "b": 0.0}, {"b": 1e-4})
+        >>> host.p4_tolerance(["a"]) == m2_tolerance(host.eps["a"]), host.p4_tolerance(["b"])
+        (True, 0.0001)
+        >>> host.p4_tolerance(["a"], 0.0)
+        0.0
+        """
+        if override is not None:
+            return override
+        return max(m2_tolerance(max(self.eps[c] for c in comps)), *(self.recorded.get(c, 0.0) for c in comps))
 
     @property
     def n_rows(self) -> int:
@@ -90,7 +113,11 @@ def to_float64(values: Any, name: str, *, nulls: str, row0: int, source: str) ->
 
     >>> to_float64(pa.array([1, None]), "n", nulls="nan", row0=0, source="demo")[0].tolist()
     [1.0, nan]
+    >>> to_float64(pa.array([0.5, 0.25, 0.5]).dictionary_encode(), "d", nulls="error", row0=0, source="demo")[0]
+    array([0.5 , 0.25, 0.5 ])
     """
+    if isinstance(values, pa.DictionaryArray):
+        values = values.dictionary_decode()
     if isinstance(values, pa.Array):
         if values.null_count:
             if nulls == "error":
@@ -113,16 +140,30 @@ def to_float64(values: Any, name: str, *, nulls: str, row0: int, source: str) ->
     return host.astype(np.float64, copy=False), eps
 
 
-def m2_tolerance(eps: float) -> float:
-    """Relative m² tolerance of a four-vector whose components had machine epsilon ``eps``.
+def recorded_tolerances(schema: pa.Schema, source: str) -> dict[str, float]:
+    """The m² tolerances that :func:`gpu_laddu.write_parquet` recorded in a schema's field metadata.
 
-    Rounding E and p⃗ to a lower precision moves m² by about 2·eps·E², so float32 input gets
-    8·eps ≈ 1e-6 instead of the float64 default 1e-9.
+    A four-vector read from a lower precision (or with a relaxed ``m2_tolerance=``) keeps that
+    tolerance when written: each of its component fields carries it under the metadata key
+    ``gpu_laddu:m2_tolerance``, so the file reads back.
 
-    >>> m2_tolerance(0.0), m2_tolerance(float(np.finfo(np.float32).eps)) > 1e-7
-    (1e-09, True)
+    >>> field = pa.field("k_e", pa.float64(), metadata={TOLERANCE_KEY: b"1e-06"})
+    >>> recorded_tolerances(pa.schema([field, pa.field("x", pa.float64())]), "demo")
+    {'k_e': 1e-06}
     """
-    return max(M2_TOLERANCE, _EPS_FACTOR * eps)
+    out: dict[str, float] = {}
+    for f in schema:
+        raw = (f.metadata or {}).get(TOLERANCE_KEY)
+        if raw is None:
+            continue
+        try:
+            value = float(raw.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            value = float("nan")
+        if not (math.isfinite(value) and value >= 0):
+            raise DataError(f"{source}: column {f.name!r} records an invalid m2 tolerance {raw!r} in its metadata")
+        out[f.name] = value
+    return out
 
 
 def _check_exact_ints(values: Any, name: str, source: str) -> None:
@@ -156,6 +197,7 @@ def fill_columns(
     row_offset: int = 0,
     background: bool = False,
     on_filled: Callable[[HostColumns, int, int], None] | None = None,
+    recorded: dict[str, float] | None = None,
 ) -> HostColumns:
     """Copy a stream of batches into preallocated float64 columns of ``n_rows`` rows.
 
@@ -163,13 +205,13 @@ def fill_columns(
     column name -> array; only one batch (two with ``background``) is held besides the output.
     With ``background=True`` each batch is copied on a worker thread while the next one is
     produced (decoded).  ``on_filled(host, lo, hi)`` is called once rows ``lo:hi`` of every
-    column are filled.
+    column are filled.  ``recorded`` are the m² tolerances recorded in the source's schema.
 
     >>> fill_columns(["x"], [{"x": np.ones(2)}, {"x": np.zeros(1)}], 3, nulls="error",
     ...              source="demo").arrays["x"].tolist()
     [1.0, 1.0, 0.0]
     """
-    host = HostColumns({c: np.empty(n_rows) for c in names}, dict.fromkeys(names, 0.0))
+    host = HostColumns({c: np.empty(n_rows) for c in names}, dict.fromkeys(names, 0.0), dict(recorded or {}))
     pos = 0
     pending: Future[None] | None = None
     pool = ThreadPoolExecutor(max_workers=1) if background else None
@@ -246,10 +288,12 @@ def ingest(
     global_start: int | None = None,
     row_offset: int = 0,
     validated: bool = False,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Arrange host columns by the plan's roles and build the (validated) Dataset.
 
-    ``validated=True`` skips the value checks, for readers that ran them while reading.
+    ``validated=True`` skips the value checks, for readers that ran them while reading;
+    ``m2_tolerance`` overrides every four-vector's tolerance (see :meth:`HostColumns.p4_tolerance`).
 
     >>> from gpu_laddu.data.schema import ColumnPlan
     >>> import gpu_laddu as gl
@@ -260,7 +304,7 @@ def ingest(
     """
     a = host.arrays
     p4s = {name: tuple(a[c] for c in comps) for name, comps in plan.p4s.items()}
-    tolerance = {name: m2_tolerance(max(host.eps[c] for c in comps)) for name, comps in plan.p4s.items()}
+    tolerance = {name: host.p4_tolerance(comps, m2_tolerance) for name, comps in plan.p4s.items()}
     scalars = {name: a[col] for name, col in plan.scalars.items()}
     weights = a[plan.weight] if plan.weight is not None else None
     return build_dataset(
@@ -323,6 +367,7 @@ def from_arrow(
     weight: str | None = "weight",
     nulls: str = "error",
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Build a Dataset from Arrow data (this rank's events under MPI), zero-copy where possible.
 
@@ -338,6 +383,10 @@ def from_arrow(
     nulls : {"error", "nan"}
     check_finite : bool
         Reject NaN/inf naming column and first row (weights are always checked).
+    m2_tolerance : float or None
+        Relative tolerance of the mass-shell check m² >= -tol·E² for every four-vector.  ``None``:
+        1e-9 for float64 columns, 8·eps of the source precision for float32/float16 columns, or
+        the tolerance recorded in the schema by :func:`gpu_laddu.write_parquet`, whichever is larger.
 
     Returns
     -------
@@ -353,7 +402,7 @@ def from_arrow(
     """
     source = "arrow input"
     return dataset_from_table(as_table(data, source), ctx=ctx, p4s=p4s, scalars=scalars, weight=weight,
-                              nulls=nulls, check_finite=check_finite, source=source)
+                              nulls=nulls, check_finite=check_finite, source=source, m2_tolerance=m2_tolerance)
 
 
 def dataset_from_table(
@@ -366,6 +415,7 @@ def dataset_from_table(
     nulls: str,
     check_finite: bool,
     source: str,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """:func:`from_arrow` for a Table, with ``source`` naming it in error messages.
 
@@ -375,7 +425,9 @@ def dataset_from_table(
     """
     ctx = resolve_context(ctx)
     check_nulls_policy(nulls)
+    m2_tolerance = check_m2_tolerance(m2_tolerance)
     plan = resolve_columns(arrow_fields(table.schema, source), p4s=p4s, scalars=scalars, weight=weight,
                            source=source)
     host = table_columns(table, plan.columns, nulls=nulls, source=source)
-    return ingest(ctx, plan, host, check_finite=check_finite, source=source)
+    host.recorded = recorded_tolerances(table.schema, source)
+    return ingest(ctx, plan, host, check_finite=check_finite, source=source, m2_tolerance=m2_tolerance)

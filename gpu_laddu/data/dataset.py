@@ -26,7 +26,8 @@ import numpy as np
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.schema import P4_SUFFIXES
-from gpu_laddu.data.validate import validate_columns
+from gpu_laddu.data.validate import M2_TOLERANCE, check_m2_tolerance, validate_columns
+from gpu_laddu.data.validate import m2_tolerance as precision_tolerance
 from gpu_laddu.errors import DataError
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class Dataset:
         Total events over all ranks (defaults to the local count on one rank).
     global_start : int or None
         Global index of this rank's first event (``None``: computed on first use).
+    m2_tolerance : mapping of p4 name -> float, optional
+        The mass-shell tolerance each four-vector was checked with (default 1e-9); written to
+        Parquet with it so that the file reads back (see :attr:`m2_tolerances`).
 
     Examples
     --------
@@ -73,18 +77,25 @@ class Dataset:
         n_events_global: int | None = None,
         *,
         global_start: int | None = None,
+        m2_tolerance: Mapping[str, float] | None = None,
     ) -> None:
         self._ctx = ctx
         self._p4s: dict[str, tuple[Any, Any, Any, Any]] = {k: _four(v) for k, v in p4s.items()}
         self._scalars: dict[str, Any] = dict(scalars)
         self._explicit_weights = weights
-        lengths = {len(c) for comps in self._p4s.values() for c in comps}
-        lengths |= {len(c) for c in self._scalars.values()}
+        shapes = {f"four-vector {k!r}": c.shape for k, comps in self._p4s.items() for c in comps}
+        shapes.update({f"scalar {k!r}": c.shape for k, c in self._scalars.items()})
         if weights is not None:
-            lengths.add(len(weights))
+            shapes["weights"] = weights.shape
+        for what, shape in shapes.items():
+            if len(shape) != 1:
+                raise DataError(f"dataset columns must be one-dimensional; {what} has shape {shape}")
+        lengths = {shape[0] for shape in shapes.values()}
         if len(lengths) > 1:
             raise DataError(f"dataset columns have different lengths: {sorted(lengths)}")
         self._n = lengths.pop() if lengths else 0
+        tolerances = dict(m2_tolerance or {})
+        self._m2_tolerance = {k: float(tolerances.get(k, M2_TOLERANCE)) for k in self._p4s}
         self._n_global = self._n if n_events_global is None else int(n_events_global)
         self._global_start = global_start if global_start is not None else (0 if ctx.size == 1 else None)
         self._unit_weights: Any | None = None
@@ -125,6 +136,20 @@ class Dataset:
     def scalar_names(self) -> tuple[str, ...]:
         """Names of the scalar columns, in file order."""
         return tuple(self._scalars)
+
+    @property
+    def m2_tolerances(self) -> dict[str, float]:
+        """The relative mass-shell tolerance each four-vector was checked with, by name.
+
+        1e-9 for float64 input, larger for float32 input or a relaxed ``m2_tolerance=``;
+        :func:`gpu_laddu.write_parquet` records it so that the file reads back.
+
+        >>> import numpy as np, gpu_laddu as gl
+        >>> p4 = np.array([[1.0, 0.6, 0.0, 0.8]])
+        >>> gl.from_numpy(p4s={"g": p4.astype(np.float32), "h": p4}).m2_tolerances  # doctest: +ELLIPSIS
+        {'g': 9.53...e-07, 'h': 1e-09}
+        """
+        return dict(self._m2_tolerance)
 
     @property
     def has_explicit_weights(self) -> bool:
@@ -300,8 +325,13 @@ def from_numpy(
     *,
     ctx: ExecutionContext | None = None,
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Build a Dataset from host arrays (this rank's events under MPI).
+
+    Every array is copied unless it is read-only all the way down (then the Dataset shares
+    it): a later write by the caller can neither bypass the checks nor change the events
+    under a loaded model.
 
     Parameters
     ----------
@@ -312,6 +342,15 @@ def from_numpy(
     check_finite : bool
         Reject NaN/inf (naming column and first bad row) unless False.  Non-finite weights
         are always rejected.
+    m2_tolerance : float or None
+        Relative tolerance of the mass-shell check m² >= -tol·E².  ``None``: 1e-9 for float64
+        input, 8·eps of the input precision for float32/float16 four-vectors.
+
+    Raises
+    ------
+    DataError
+        An array of another shape than (N, 4) or (N,), different N, a non-numeric array, and
+        the value checks of :func:`gpu_laddu.read_parquet`.
 
     Examples
     --------
@@ -319,22 +358,35 @@ def from_numpy(
     >>> ds = from_numpy(p4s={"k": np.array([[1.0, 0, 0, 0.2]])}, ctx=None)
     >>> ds.p4("k")[0].tolist()
     [1.0]
+    >>> from_numpy(scalars={"x": np.ones(2)}, weights=np.ones((2, 1)))
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.DataError: weights must be one-dimensional of length N, got shape (2, 1)
     """
     ctx = resolve_context(ctx)
+    m2_tolerance = check_m2_tolerance(m2_tolerance)
+    on_host = ctx.device == "cpu"
     host_p4s: dict[str, tuple[np.ndarray, ...]] = {}
+    tolerance: dict[str, float] = {}
     for name, arr in (p4s or {}).items():
-        a = _as_float_array(arr, f"p4 {name!r}")
+        a, eps = _as_float_array(arr, f"p4 {name!r}")
         if a.ndim != 2 or a.shape[1] != 4:
             raise DataError(f"p4 {name!r} must have shape (N, 4) of (E, px, py, pz), got {a.shape}")
-        host_p4s[name] = tuple(np.ascontiguousarray(a[:, i]) for i in range(4))
+        host_p4s[name] = tuple(private(a[:, i], on_host) for i in range(4))
+        tolerance[name] = m2_tolerance if m2_tolerance is not None else precision_tolerance(eps)
     host_scalars = {}
     for name, arr in (scalars or {}).items():
-        a = _as_float_array(arr, f"scalar {name!r}")
+        a, _ = _as_float_array(arr, f"scalar {name!r}")
         if a.ndim != 1:
-            raise DataError(f"scalar {name!r} must be 1-D, got shape {a.shape}")
-        host_scalars[name] = np.ascontiguousarray(a)
-    host_w = None if weights is None else np.ascontiguousarray(_as_float_array(weights, "weights"))
-    return build_dataset(ctx, host_p4s, host_scalars, host_w, check_finite=check_finite)
+            raise DataError(f"scalar {name!r} must be one-dimensional of length N, got shape {a.shape}")
+        host_scalars[name] = private(a, on_host)
+    host_w = None
+    if weights is not None:
+        w, _ = _as_float_array(weights, "weights")
+        if w.ndim != 1:
+            raise DataError(f"weights must be one-dimensional of length N, got shape {w.shape}")
+        host_w = private(w, on_host)
+    return build_dataset(ctx, host_p4s, host_scalars, host_w, check_finite=check_finite, m2_tolerance=tolerance)
 
 
 def build_dataset(
@@ -381,21 +433,29 @@ def build_dataset(
     ...
     gpu_laddu.errors.DataError: input: column 'x' has 1 non-finite value(s), first at row 1 (nan); ...
     """
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, np.ndarray] = {}  # keyed by a label unique over all roles (a scalar may be named k_e)
     p4_columns: dict[str, tuple[str, str, str, str]] = {}
     for name, comps in p4s.items():
-        keys = tuple(f"{name}_{s}" for s in P4_SUFFIXES)
+        keys = tuple(_label(columns, f"{name}_{s}", f"component {s} of four-vector {name!r}") for s in P4_SUFFIXES)
         p4_columns[name] = (keys[0], keys[1], keys[2], keys[3])
         columns.update(zip(keys, comps))
-    columns.update(scalars)
+    for name, col in scalars.items():
+        columns[_label(columns, name, "scalar")] = col
+    weight_key = None
     if weights is not None:
-        columns["weight"] = weights
-    lengths = {k: len(v) for k, v in columns.items()}
+        weight_key = _label(columns, "weight", "the event weights")
+        columns[weight_key] = weights
+    shapes = {k: np.shape(v) for k, v in columns.items()}
+    flat = {k: sh for k, sh in shapes.items() if len(sh) != 1}
+    if flat:
+        raise DataError(f"{source}: every column must be one-dimensional of length N; got shapes {flat}")
+    lengths = {k: sh[0] for k, sh in shapes.items()}
     if len(set(lengths.values())) > 1:
         raise DataError(f"{source}: columns have different lengths: {lengths}")
+    tolerances = dict(m2_tolerance or {})
     if not validated:
         validate_columns(columns, p4_columns, check_finite=check_finite,
-                         always_finite=("weight",) if weights is not None else (), tolerances=m2_tolerance or {},
+                         always_finite=(weight_key,) if weight_key is not None else (), tolerances=tolerances,
                          source=source, row_offset=row_offset, threads=ctx.threads)
     n_local = len(next(iter(columns.values()))) if columns else 0
     if n_events_global is None:
@@ -412,7 +472,51 @@ def build_dataset(
         None if weights is None else dev(weights),
         n_events_global=n_global,
         global_start=global_start,
+        m2_tolerance=tolerances,
     )
+
+
+def private(a: np.ndarray, on_host: bool = True) -> np.ndarray:
+    """A contiguous float64 array of ``a``'s values that nobody else can write to.
+
+    ``a`` itself (or a contiguous view) when its memory is read-only all the way down (Arrow
+    buffers, arrays marked read-only by their owner), else a copy; ``on_host=False`` (the
+    columns are about to be copied to a GPU anyway) only makes it contiguous.
+
+    >>> x = np.arange(3.0)
+    >>> np.shares_memory(private(x), x)
+    False
+    >>> x.flags.writeable = False
+    >>> private(x) is x
+    True
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if not on_host or not _writable_by_others(a):
+        return np.ascontiguousarray(a)
+    return np.array(a, dtype=np.float64, order="C", copy=True)
+
+
+def _writable_by_others(a: np.ndarray) -> bool:
+    """Whether any array or buffer under ``a`` (its base chain) can be written to."""
+    obj: Any = a
+    while obj is not None:
+        if isinstance(obj, np.ndarray):
+            if obj.flags.writeable:
+                return True
+        else:
+            try:
+                if not memoryview(obj).readonly:
+                    return True
+            except TypeError:
+                pass  # not a buffer (e.g. an Arrow array object): its memory is immutable
+            break
+        obj = obj.base
+    return False
+
+
+def _label(taken: Mapping[str, Any], name: str, role: str) -> str:
+    """``name``, or ``name`` qualified by ``role`` when another column already has that label."""
+    return name if name not in taken else f"{name} ({role})"
 
 
 def _four(columns: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
@@ -422,8 +526,11 @@ def _four(columns: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
     return e, px, py, pz
 
 
-def _as_float_array(arr: Any, what: str) -> np.ndarray:
+def _as_float_array(arr: Any, what: str) -> tuple[np.ndarray, float]:
+    """``arr`` as a float64 numpy array (no copy when it is one), and its source precision's epsilon
+    (0 for float64 and integers)."""
     a = np.asarray(arr)
     if a.dtype.kind not in "fiu":
         raise DataError(f"{what} must be numeric, got dtype {a.dtype}")
-    return a.astype(np.float64, copy=False)
+    eps = float(np.finfo(a.dtype).eps) if a.dtype.kind == "f" and a.dtype.itemsize < 8 else 0.0
+    return a.astype(np.float64, copy=False), eps

@@ -25,8 +25,10 @@ import numpy as np
 import pyarrow as pa
 
 from gpu_laddu.context import ExecutionContext
+from gpu_laddu.data.arrow import TOLERANCE_KEY
 from gpu_laddu.data.dataset import Dataset
-from gpu_laddu.data.schema import repeated_names
+from gpu_laddu.data.schema import DEFAULT_WEIGHT, P4_SUFFIXES, ColumnType, repeated_names, resolve_columns
+from gpu_laddu.data.validate import M2_TOLERANCE
 from gpu_laddu.errors import DataError
 
 #: events per independently seeded block of bootstrap draws (fixes the result for any rank count)
@@ -85,7 +87,7 @@ def _derived(ds: Dataset, columns: Any, weights: Any, n_local: int) -> Dataset:
     """A Dataset over new columns, with its global count summed over the ranks."""
     p4s, scalars = columns
     n_global = int(ds.ctx.comm.allreduce_sum(np.array([float(n_local)]))[0])
-    return Dataset(ds.ctx, p4s, scalars, weights, n_events_global=n_global)
+    return Dataset(ds.ctx, p4s, scalars, weights, n_events_global=n_global, m2_tolerance=ds.m2_tolerances)
 
 
 def _map_columns(ds: Dataset, fn: Any) -> tuple[dict[str, tuple[Any, ...]], dict[str, Any], Any]:
@@ -117,12 +119,15 @@ def select(ds: Dataset, mask: Any) -> Dataset:
 
 
 def bin_edges(bins: int | Sequence[float], range: tuple[float, float] | None) -> np.ndarray:
-    """Bin edges as laddu 0.28.1 builds them: ``lo + i·(hi − lo)/bins`` for ``i = 0..bins``.
+    """Bin edges as laddu 0.28.1 builds them, ``lo + i·(hi − lo)/bins`` for ``i = 0..bins``, except
+    that the last edge is ``hi`` itself (laddu's can round below it and then drop ``v = hi``).
 
     ``bins`` may instead be a sequence of increasing edges (then ``range`` must be None).
 
     >>> bin_edges(4, (0.0, 1.0)).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> float(bin_edges(19, (0.0, 0.1))[-1])
+    0.1
     """
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if range is None or len(range) != 2:
@@ -130,7 +135,11 @@ def bin_edges(bins: int | Sequence[float], range: tuple[float, float] | None) ->
         lo, hi = float(range[0]), float(range[1])
         if bins < 1 or not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise DataError(f"bin_by: need bins >= 1 and finite low < high, got bins={bins}, range={range!r}")
-        return lo + np.arange(int(bins) + 1, dtype=np.float64) * ((hi - lo) / int(bins))
+        edges = lo + np.arange(int(bins) + 1, dtype=np.float64) * ((hi - lo) / int(bins))
+        edges[-1] = hi
+        if np.any(np.diff(edges) <= 0):
+            raise DataError(f"bin_by: {bins} bins over {range!r} are narrower than float64 can resolve")
+        return edges
     if range is not None:
         raise DataError("bin_by: give either a bin count with range=, or a sequence of edges without it")
     edges = np.asarray(bins, dtype=np.float64)
@@ -190,8 +199,25 @@ def bin_by(ds: Dataset, variable: Any, bins: int | Sequence[float], range: tuple
             {k: c[lo:hi] for k, c in scalars.items()},
             None if weights is None else weights[lo:hi],
             n_events_global=int(totals[i]),
+            m2_tolerance=ds.m2_tolerances,
         ))
     return BinnedDataset(out, edges)
+
+
+def check_seed(seed: Any, who: str, name: str = "seed") -> int:
+    """``seed`` as an int, or :class:`DataError` naming ``who``'s argument ``name`` unless it is a
+    non-negative integer (what :class:`numpy.random.SeedSequence` takes).
+
+    >>> check_seed(3, "demo")
+    3
+    >>> check_seed(-3, "demo")
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.DataError: demo: seed must be a non-negative integer, not -3
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DataError(f"{who}: {name} must be a non-negative integer, not {seed!r}")
+    return int(seed)
 
 
 def poisson_factors(seed: int, start: int, n: int) -> np.ndarray:
@@ -205,6 +231,7 @@ def poisson_factors(seed: int, start: int, n: int) -> np.ndarray:
     >>> np.array_equal(np.concatenate([poisson_factors(3, 0, 4), poisson_factors(3, 4, 6)]), whole)
     True
     """
+    seed = check_seed(seed, "bootstrap")
     out = np.empty(n, dtype=np.float64)
     if n == 0:
         return out
@@ -227,13 +254,11 @@ def bootstrap(ds: Dataset, seed: int) -> Dataset:
     >>> bootstrap(ds, 1).weights.tolist() == (0.5 * poisson_factors(1, 0, 4)).tolist()
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DataError(f"bootstrap: seed must be a non-negative integer, not {seed!r}")
-    factors = ds.ctx.asarray(poisson_factors(int(seed), ds.global_start, ds.n_events))
+    factors = ds.ctx.asarray(poisson_factors(check_seed(seed, "bootstrap"), ds.global_start, ds.n_events))
     p4s = {name: ds.p4(name) for name in ds.p4_names}
     scalars = {name: ds.scalar(name) for name in ds.scalar_names}
     return Dataset(ds.ctx, p4s, scalars, ds.weights * factors, n_events_global=ds.n_events_global,
-                   global_start=ds.global_start)
+                   global_start=ds.global_start, m2_tolerance=ds.m2_tolerances)
 
 
 def boost_to_rest_frame_of(ds: Dataset, names: str | Sequence[str]) -> Dataset:
@@ -265,15 +290,28 @@ def boost_to_rest_frame_of(ds: Dataset, names: str | Sequence[str]) -> Dataset:
     gamma = 1.0 / xp.sqrt(1.0 - b2)
     k = gamma * gamma / (gamma + 1.0)  # (γ−1)/β², finite at β = 0
     p4s = {}
+    tolerances = ds.m2_tolerances
     for name in ds.p4_names:
         e, px, py, pz = ds.p4(name)
         bp = bx * px + by * py + bz * pz
         f = k * bp + gamma * e
         p4s[name] = (gamma * (e + bp), px + bx * f, py + by * f, pz + bz * f)
+        tolerances[name] = _boosted_tolerance(xp, tolerances[name], e, p4s[name][0])
     scalars = {name: ds.scalar(name) for name in ds.scalar_names}
     weights = ds.weights if ds.has_explicit_weights else None
     return Dataset(ds.ctx, p4s, scalars, weights, n_events_global=ds.n_events_global,
-                   global_start=ds.global_start)
+                   global_start=ds.global_start, m2_tolerance=tolerances)
+
+
+def _boosted_tolerance(xp: Any, tolerance: float, e: Any, e_boosted: Any) -> float:
+    """The m² tolerance relative to E'² after a boost: m² (and its rounding error, up to tol·E²)
+    is invariant, so where the boost lowers E the relative tolerance grows by max (E/E')²."""
+    if len(e) == 0:
+        return tolerance
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = xp.where(e_boosted > 0, e / e_boosted, 1.0)
+    r2 = float(xp.max(ratio)) ** 2
+    return tolerance if not r2 > 1.0 else (tolerance + 1e-15) * r2
 
 
 def to_context(ds: Dataset, ctx: ExecutionContext) -> Dataset:
@@ -291,21 +329,93 @@ def to_context(ds: Dataset, ctx: ExecutionContext) -> Dataset:
         return ds
     src = ds.ctx
     p4s, scalars, weights = _map_columns(ds, lambda c: ctx.asarray(src.to_numpy(c)))
-    return Dataset(ctx, p4s, scalars, weights, n_events_global=ds.n_events_global, global_start=ds.global_start)
+    return Dataset(ctx, p4s, scalars, weights, n_events_global=ds.n_events_global, global_start=ds.global_start,
+                   m2_tolerance=ds.m2_tolerances)
 
 
 def to_arrow(ds: Dataset) -> pa.Table:
     """This rank's events as a host Arrow table (float64; shared, not copied, on the CPU backends).
 
+    The columns read back as the same four-vectors, scalars and weights (by
+    :func:`gpu_laddu.from_arrow` or, once written, :func:`gpu_laddu.read_parquet`), or this is a
+    :class:`DataError`: a scalar named ``weight`` (any case) would become the event weights, a
+    scalar ``k_PX`` next to four-vector ``k`` would clash with its column ``k_px``, four scalars
+    ``a_e, a_px, a_py, a_pz`` would become a four-vector.  A four-vector checked with a larger
+    mass-shell tolerance than 1e-9 (float32 input, or a relaxed ``m2_tolerance=``) records it in
+    the metadata of its columns, so that they read back.
+
     >>> import numpy as np, gpu_laddu as gl
     >>> to_arrow(gl.from_numpy(p4s={"k": np.array([[1.0, 0, 0, 0]])})).column_names
     ['k_e', 'k_px', 'k_py', 'k_pz']
+    >>> to_arrow(gl.from_numpy(scalars={"Weight": np.ones(2)}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.DataError: to_arrow: the dataset cannot be written unambiguously: scalar 'Weight' would ...
     """
-    names = [f"{n}_{s}" for n in ds.p4_names for s in ("e", "px", "py", "pz")] + list(ds.scalar_names)
+    names = [f"{n}_{s}" for n in ds.p4_names for s in P4_SUFFIXES] + list(ds.scalar_names)
     if ds.has_explicit_weights:
-        names.append("weight")
+        names.append(DEFAULT_WEIGHT)
     clashes = repeated_names(names)
     if clashes:
         raise DataError(f"to_arrow: column names {clashes} would appear twice; rename the scalars")
+    _check_reads_back(ds)
     columns = ds.columns()
-    return pa.table({name: ds.ctx.to_numpy(columns[name]) for name in names})
+    return pa.table({name: ds.ctx.to_numpy(columns[name]) for name in names},
+                    schema=arrow_schema(ds, ds.m2_tolerances))
+
+
+def arrow_schema(ds: Dataset, tolerances: dict[str, float]) -> pa.Schema:
+    """The float64 schema of ``ds``'s columns, a four-vector's component fields carrying its m²
+    tolerance (from ``tolerances``) in their metadata when it is not the default 1e-9.
+
+    >>> import numpy as np, gpu_laddu as gl
+    >>> ds = gl.from_numpy(p4s={"k": np.array([[1.0, 0, 0, 0]])})
+    >>> arrow_schema(ds, {"k": 1e-6}).field("k_px").metadata
+    {b'gpu_laddu:m2_tolerance': b'1e-06'}
+    """
+    fields = [pa.field(f"{n}_{s}", pa.float64()) for n in ds.p4_names for s in P4_SUFFIXES]
+    for i, p4 in enumerate(ds.p4_names):
+        tol = tolerances[p4]
+        if tol != M2_TOLERANCE:
+            for j in range(4):
+                fields[4 * i + j] = fields[4 * i + j].with_metadata({TOLERANCE_KEY: repr(tol).encode("ascii")})
+    fields += [pa.field(n, pa.float64()) for n in ds.scalar_names]
+    if ds.has_explicit_weights:
+        fields.append(pa.field(DEFAULT_WEIGHT, pa.float64()))
+    return pa.schema(fields)
+
+
+def _check_reads_back(ds: Dataset) -> None:
+    """Raise :class:`DataError` unless the laddu naming rules read ``ds``'s columns back as its roles."""
+    import warnings
+
+    fields = {f"{n}_{s}": ColumnType("float", "double") for n in ds.p4_names for s in P4_SUFFIXES}
+    fields.update({n: ColumnType("float", "double") for n in ds.scalar_names})
+    if ds.has_explicit_weights:
+        fields[DEFAULT_WEIGHT] = ColumnType("float", "double")
+    problems: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = resolve_columns(fields, p4s=None, scalars=None, weight=DEFAULT_WEIGHT, source="to_arrow")
+    except DataError as exc:
+        problems.append(str(exc).removeprefix("to_arrow: "))
+    else:
+        if plan.weight is not None and not ds.has_explicit_weights:
+            problems.append(f"scalar {plan.weight!r} would read back as the event weights")
+        back = {col: name for name, col in plan.scalars.items()}
+        for name, comps in plan.p4s.items():
+            if name not in ds.p4_names:
+                problems.append(f"scalars {list(comps)} would read back as a four-vector {name!r}")
+        for name in ds.p4_names:
+            if plan.p4s.get(name) != tuple(f"{name}_{s}" for s in P4_SUFFIXES):
+                problems.append(f"four-vector {name!r} would not read back as one")
+        for name in ds.scalar_names:
+            if back.get(name) != name and plan.weight != name:
+                problems.append(f"scalar {name!r} would not read back as a scalar")
+    if problems:
+        raise DataError(
+            "to_arrow: the dataset cannot be written unambiguously: " + "; ".join(dict.fromkeys(problems))
+            + "; rename the clashing scalars or four-vectors (file columns follow laddu: X_e, X_px, X_py, X_pz, "
+            "weight)"
+        )

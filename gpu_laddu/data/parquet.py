@@ -30,14 +30,16 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gpu_laddu.context import ExecutionContext, resolve_context
-from gpu_laddu.data.arrow import HostColumns, arrow_fields, fill_columns, ingest, m2_tolerance, table_columns
+from gpu_laddu.data.arrow import HostColumns, arrow_fields, fill_columns, ingest, recorded_tolerances, table_columns
 from gpu_laddu.data.dataset import Dataset
+from gpu_laddu.data.ops import arrow_schema
 from gpu_laddu.data.schema import ColumnPlan, Selection, check_nulls_policy, resolve_columns
-from gpu_laddu.data.validate import Validator
+from gpu_laddu.data.validate import Validator, check_m2_tolerance
 from gpu_laddu.distributed.comm import partition
 from gpu_laddu.errors import DataError
 from gpu_laddu.progress import progress_bar
@@ -71,6 +73,7 @@ def read_parquet(
     nulls: str = "error",
     check_finite: bool = True,
     progress: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Read this rank's share of a Parquet file into a Dataset on ``ctx``'s device.
 
@@ -95,6 +98,12 @@ def read_parquet(
     progress : bool
         A progress bar over the rows of a file of several row groups (shown on rank 0 when
         stderr is a terminal).
+    m2_tolerance : float or None
+        Relative tolerance of the mass-shell check m² >= -tol·E², for every four-vector.
+        ``None`` (default): 1e-9 for float64 columns, 8·eps of the precision for float32/float16
+        columns, or the tolerance :func:`write_parquet` recorded in the file (a Dataset read from
+        float32 or with a relaxed tolerance keeps it), whichever is larger.  Give a larger value
+        to accept four-momenta that are further off shell.
 
     Returns
     -------
@@ -119,16 +128,19 @@ def read_parquet(
     """
     ctx = resolve_context(ctx)
     check_nulls_policy(nulls)
+    m2_tolerance = check_m2_tolerance(m2_tolerance)
     source = os.fspath(path)
     with _open(source) as pf:
         return _read(pf, ctx, source, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls, check_finite=check_finite,
-                     progress=progress)
+                     progress=progress, m2_tolerance=m2_tolerance)
 
 
 def _read(pf: pq.ParquetFile, ctx: ExecutionContext, source: str, *, p4s: Selection, scalars: Selection,
-          weight: str | None, nulls: str, check_finite: bool, progress: bool = False) -> Dataset:
-    plan = resolve_columns(arrow_fields(pf.schema_arrow, source), p4s=p4s, scalars=scalars, weight=weight,
-                           source=source)
+          weight: str | None, nulls: str, check_finite: bool, progress: bool = False,
+          m2_tolerance: float | None = None) -> Dataset:
+    schema = pf.schema_arrow
+    plan = resolve_columns(arrow_fields(schema, source), p4s=p4s, scalars=scalars, weight=weight, source=source)
+    recorded = recorded_tolerances(schema, source)
     metadata = pf.metadata
     n_global = int(metadata.num_rows)
     if n_global == 0:
@@ -138,19 +150,20 @@ def _read(pf: pq.ParquetFile, ctx: ExecutionContext, source: str, *, p4s: Select
     whole = len(groups) == 1 and groups[0][1] == 0 and groups[0][2] == groups[0][3]
     if whole:  # this rank's share is exactly one row group: no copies, checks overlap the reading
         host = _read_whole_group(pf, groups[0][0], plan, ctx.threads, nulls=nulls, check_finite=check_finite,
-                                 source=source, row_offset=start)
+                                 source=source, row_offset=start, recorded=recorded, m2_tolerance=m2_tolerance)
         validated = True
     else:
         with progress_bar(progress, ctx.rank, total=stop - start, unit="ev", desc="read_parquet") as bar:
             host, validated = _read_stream(pf, groups, plan, ctx.threads, stop - start, nulls=nulls,
-                                           check_finite=check_finite, source=source, row_offset=start, bar=bar)
+                                           check_finite=check_finite, source=source, row_offset=start, bar=bar,
+                                           recorded=recorded, m2_tolerance=m2_tolerance)
     return ingest(ctx, plan, host, check_finite=check_finite, source=source, n_events_global=n_global,
-                  global_start=start, row_offset=start, validated=validated)
+                  global_start=start, row_offset=start, validated=validated, m2_tolerance=m2_tolerance)
 
 
 def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], plan: ColumnPlan, threads: int,
-                 n_rows: int, *, nulls: str, check_finite: bool, source: str, row_offset: int, bar: Any
-                 ) -> tuple[HostColumns, bool]:
+                 n_rows: int, *, nulls: str, check_finite: bool, source: str, row_offset: int, bar: Any,
+                 recorded: dict[str, float], m2_tolerance: float | None) -> tuple[HostColumns, bool]:
     """Decode row groups into preallocated columns; copy and check each on worker threads meanwhile.
 
     Returns the columns and whether they passed the checks (if not, the caller checks the
@@ -163,14 +176,14 @@ def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], pl
 
     def check(host: HostColumns, lo: int, hi: int) -> None:
         for name, comps in plan.p4s.items():
-            validator.p4(name, {c: host.arrays[c][lo:hi] for c in comps},
-                         m2_tolerance(max(host.eps[c] for c in comps)), row0=lo)
+            validator.p4(name, {c: host.arrays[c][lo:hi] for c in comps}, host.p4_tolerance(comps, m2_tolerance),
+                         row0=lo)
         for c in rest:
             validator.column(c, host.arrays[c][lo:hi], row0=lo)
 
     columns = list(plan.columns)
     host = fill_columns(columns, _stream(pf, groups, columns, source, bar), n_rows, nulls=nulls, source=source,
-                        row_offset=row_offset, background=threads > 1, on_filled=check)
+                        row_offset=row_offset, background=threads > 1, on_filled=check, recorded=recorded)
     try:
         validator.finish()
     except DataError:
@@ -179,7 +192,8 @@ def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], pl
 
 
 def _read_whole_group(pf: pq.ParquetFile, index: int, plan: ColumnPlan, threads: int, *, nulls: str,
-                      check_finite: bool, source: str, row_offset: int) -> HostColumns:
+                      check_finite: bool, source: str, row_offset: int, recorded: dict[str, float],
+                      m2_tolerance: float | None) -> HostColumns:
     """Read one row group a four-vector at a time, checking each on a worker thread meanwhile.
 
     Besides overlapping decoding and checking, reading in column groups keeps Arrow's decoding
@@ -188,7 +202,7 @@ def _read_whole_group(pf: pq.ParquetFile, index: int, plan: ColumnPlan, threads:
     n_rows = pf.metadata.row_group(index).num_rows
     validator = Validator(plan.columns, check_finite=check_finite, always_finite=[plan.weight] if plan.weight else [],
                           source=source, row_offset=row_offset, threads=threads, n_rows=n_rows)
-    host = HostColumns({}, {})
+    host = HostColumns({}, {}, recorded)
     in_p4 = {c for comps in plan.p4s.values() for c in comps}
     rest = [c for c in plan.columns if c not in in_p4]
     for name, comps in [*plan.p4s.items(), ("", tuple(rest))]:
@@ -199,7 +213,7 @@ def _read_whole_group(pf: pq.ParquetFile, index: int, plan: ColumnPlan, threads:
             host.arrays.update(part.arrays)
             host.eps.update(part.eps)
         if name:
-            validator.p4(name, {c: host.arrays[c] for c in comps}, m2_tolerance(max(host.eps[c] for c in comps)))
+            validator.p4(name, {c: host.arrays[c] for c in comps}, host.p4_tolerance(comps, m2_tolerance))
     for c in rest:
         validator.column(c, host.arrays[c])
     validator.finish()
@@ -248,11 +262,15 @@ def _stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], columns
 
 def write_parquet(dataset: Dataset, path: str | os.PathLike[str], *, row_group_size: int = ROW_GROUP_SIZE,
                   compression: str = "snappy") -> None:
-    """Write a Dataset to one Parquet file with laddu's column names (float64).
+    """Write a Dataset to one Parquet file with laddu's column names (float64, bit-exact).
 
     Four-vector ``X`` becomes ``X_e, X_px, X_py, X_pz``, scalars keep their names, and
-    ``weight`` is written only when the dataset has explicit weights.  Under MPI the events
-    of all ranks are gathered (in rank order) and rank 0 writes the file.
+    ``weight`` is written only when the dataset has explicit weights.  Names that would read
+    back as something else (a scalar ``weight`` or ``Weight``, a scalar ``k_PX`` next to
+    four-vector ``k``, ...) are a :class:`DataError` (see :meth:`Dataset.to_arrow`).  A
+    four-vector checked with a mass-shell tolerance above 1e-9 (float32 input, or a relaxed
+    ``m2_tolerance=``) records it in its columns' metadata, so the file reads back.  Under MPI
+    the events of all ranks are gathered (in rank order) and rank 0 writes the file.
 
     Parameters
     ----------
@@ -274,9 +292,16 @@ def write_parquet(dataset: Dataset, path: str | os.PathLike[str], *, row_group_s
     if row_group_size < 1:
         raise DataError(f"row_group_size must be positive, not {row_group_size}")
     comm = dataset.ctx.comm
-    table = dataset.to_arrow()
-    if comm.size > 1:
-        table = pa.table({name: comm.allgatherv(table.column(name).to_numpy()) for name in table.column_names})
+    try:
+        table = dataset.to_arrow()
+    except DataError as exc:
+        raise DataError(f"{os.fspath(path)}: {str(exc).removeprefix('to_arrow: ')}") from None
+    if comm.size > 1:  # every rank's events, and the largest m² tolerance of each four-vector over the ranks
+        local = np.array([dataset.m2_tolerances[n] for n in dataset.p4_names], dtype=np.float64)
+        ranks = np.asarray(comm.allgatherv(local)).reshape(-1, len(local)) if len(local) else np.empty((1, 0))
+        tolerances = dict(zip(dataset.p4_names, ranks.max(axis=0).tolist()))
+        table = pa.table({name: comm.allgatherv(table.column(name).to_numpy()) for name in table.column_names},
+                         schema=arrow_schema(dataset, tolerances))
     error = None
     if comm.rank == 0:
         try:

@@ -3,8 +3,10 @@
 Columns are named as in Parquet files (``X_e, X_px, X_py, X_pz``, scalars, ``weight``; see
 :mod:`gpu_laddu.data.schema`) and the keywords mean what they mean for
 :func:`gpu_laddu.read_parquet`.  The data are this rank's events: under MPI every rank passes
-its own part (``n_events_global`` is their sum).  float64 numpy columns are not copied on the
-CPU backends.
+its own part (``n_events_global`` is their sum).  Arrow columns (immutable) are shared on the CPU
+backends; numpy and pandas columns are copied unless they are read-only all the way down, so
+that a later write by the caller can neither bypass the checks nor change a loaded model's
+events.  Dictionary-encoded (pandas ``Categorical``) numeric columns are decoded.
 
 Examples
 --------
@@ -24,18 +26,22 @@ import pyarrow as pa
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.arrow import arrow_column_type, dataset_from_table, ingest, numpy_column_type, table_columns
-from gpu_laddu.data.dataset import Dataset
+from gpu_laddu.data.dataset import Dataset, private
 from gpu_laddu.data.schema import ColumnType, Selection, check_nulls_policy, repeated_names, resolve_columns
+from gpu_laddu.data.validate import check_m2_tolerance
 from gpu_laddu.errors import DataError
 
 
-def _column_of(values: Any, name: str, source: str) -> tuple[Any, ColumnType]:
-    """An Arrow or 1-D numpy array for one mapping entry, and its type."""
+def _column_of(values: Any, name: str, source: str, on_host: bool) -> tuple[Any, ColumnType]:
+    """An Arrow or 1-D numpy array for one mapping entry (a private float64 copy of a writable
+    float64 numpy array on the host; other dtypes are converted, so copied, later), and its type."""
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values, arrow_column_type(values.type)
     if isinstance(values, np.ndarray):
         if values.ndim != 1:
             raise DataError(f"{source}: column {name!r} must be one-dimensional, got shape {values.shape}")
+        if values.dtype == np.float64:
+            values = private(values, on_host)
         return values, numpy_column_type(values.dtype)
     try:
         arr = pa.array(values)  # lists (None -> null), tuples, other array-likes
@@ -55,15 +61,17 @@ def _from_columns(
     nulls: str,
     check_finite: bool,
     source: str,
+    m2_tolerance: float | None,
 ) -> Dataset:
     ctx = resolve_context(ctx)
     check_nulls_policy(nulls)
+    m2_tolerance = check_m2_tolerance(m2_tolerance)
     lengths = {name: len(col) for name, col in columns.items()}
     if len(set(lengths.values())) > 1:
         raise DataError(f"{source}: columns have different lengths: {lengths}")
     plan = resolve_columns(fields, p4s=p4s, scalars=scalars, weight=weight, source=source)
     host = table_columns(columns, plan.columns, nulls=nulls, source=source)
-    return ingest(ctx, plan, host, check_finite=check_finite, source=source)
+    return ingest(ctx, plan, host, check_finite=check_finite, source=source, m2_tolerance=m2_tolerance)
 
 
 def from_dict(
@@ -75,6 +83,7 @@ def from_dict(
     weight: str | None = "weight",
     nulls: str = "error",
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Build a Dataset from a mapping of column name -> 1-D array (numpy, Arrow, or a list).
 
@@ -82,7 +91,7 @@ def from_dict(
     ----------
     data : mapping of str -> array-like
         ``None`` in a list is a null.
-    ctx, p4s, scalars, weight, nulls, check_finite
+    ctx, p4s, scalars, weight, nulls, check_finite, m2_tolerance
         As for :func:`gpu_laddu.read_parquet`.
 
     Examples
@@ -90,27 +99,33 @@ def from_dict(
     >>> import numpy as np
     >>> e = np.array([1.0, 2.0])
     >>> ds = from_dict({"a_e": e, "a_px": [0.0, 0.0], "a_py": [0.0, 0.0], "a_pz": [0.0, 1.0], "weight": [1, -1]})
-    >>> np.shares_memory(ds.p4("a")[0], e), ds.weights.tolist()
-    (True, [1.0, -1.0])
+    >>> np.shares_memory(ds.p4("a")[0], e), ds.weights.tolist()  # e is writable: the Dataset has a copy
+    (False, [1.0, -1.0])
     """
     source = "dict input"
     if not isinstance(data, Mapping):
         raise DataError(f"{source}: expected a mapping of column name -> array, got {type(data).__name__}")
+    ctx = resolve_context(ctx)
     columns: dict[str, Any] = {}
     fields: dict[str, ColumnType] = {}
     for name, values in data.items():
-        columns[name], fields[name] = _column_of(values, name, source)
+        columns[name], fields[name] = _column_of(values, name, source, ctx.device == "cpu")
     return _from_columns(columns, fields, ctx=ctx, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls,
-                         check_finite=check_finite, source=source)
+                         check_finite=check_finite, source=source, m2_tolerance=m2_tolerance)
 
 
-def _pandas_column(series: Any) -> tuple[Any, ColumnType]:
-    """A pandas column as numpy (NaN stays NaN) or, for nullable dtypes, Arrow (pd.NA -> null)."""
+def _pandas_column(series: Any, on_host: bool) -> tuple[Any, ColumnType]:
+    """A pandas column as numpy (NaN stays NaN) or, for nullable and categorical dtypes, Arrow
+    (pd.NA and missing categories -> null)."""
     dtype = series.dtype
     if isinstance(dtype, np.dtype):
         if dtype.kind in "fiu":
-            return series.to_numpy(copy=False), numpy_column_type(dtype)
+            values = series.to_numpy(copy=False)
+            return (private(values, on_host) if dtype == np.float64 else values), numpy_column_type(dtype)
         return None, ColumnType("other", str(dtype))
+    categories = getattr(dtype, "categories", None)
+    if categories is not None and isinstance(categories.dtype, np.dtype) and categories.dtype.kind in "fiu":
+        return pa.array(series), numpy_column_type(categories.dtype)  # a DictionaryArray, decoded when read
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
     if numpy_dtype is not None and np.dtype(numpy_dtype).kind in "fiu":
         return pa.array(series), numpy_column_type(np.dtype(numpy_dtype))
@@ -126,6 +141,7 @@ def from_pandas(
     weight: str | None = "weight",
     nulls: str = "error",
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Build a Dataset from a pandas DataFrame (the index is ignored).
 
@@ -147,12 +163,13 @@ def from_pandas(
         raise DataError(f"{source}: duplicate column names {repeated_names(names)}")
     columns: dict[str, Any] = {}
     fields: dict[str, ColumnType] = {}
+    ctx = resolve_context(ctx)
     for name, (_, series) in zip(names, df.items()):
-        col, fields[name] = _pandas_column(series)
+        col, fields[name] = _pandas_column(series, ctx.device == "cpu")
         if col is not None:
             columns[name] = col
     return _from_columns(columns, fields, ctx=ctx, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls,
-                         check_finite=check_finite, source=source)
+                         check_finite=check_finite, source=source, m2_tolerance=m2_tolerance)
 
 
 def from_polars(
@@ -164,6 +181,7 @@ def from_polars(
     weight: str | None = "weight",
     nulls: str = "error",
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Build a Dataset from a polars DataFrame (through Arrow, without copying float64 columns).
 
@@ -176,4 +194,4 @@ def from_polars(
     if not hasattr(df, "to_arrow"):
         raise DataError(f"polars input: expected a polars DataFrame, got {type(df).__name__}")
     return dataset_from_table(df.to_arrow(), ctx=ctx, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls,
-                              check_finite=check_finite, source="polars input")
+                              check_finite=check_finite, source="polars input", m2_tolerance=m2_tolerance)

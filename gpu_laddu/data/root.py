@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from gpu_laddu.context import ExecutionContext, resolve_context
-from gpu_laddu.data.arrow import fill_columns, ingest, m2_tolerance, numpy_column_type, to_float64
+from gpu_laddu.data.arrow import fill_columns, ingest, numpy_column_type, to_float64
 from gpu_laddu.data.dataset import Dataset, build_dataset
 from gpu_laddu.data.schema import ColumnType, Selection, check_nulls_policy, resolve_columns
+from gpu_laddu.data.validate import check_m2_tolerance
+from gpu_laddu.data.validate import m2_tolerance as precision_tolerance
 from gpu_laddu.distributed.comm import partition
 from gpu_laddu.errors import BackendUnavailableError, DataError
 
@@ -97,6 +99,7 @@ def read_root(
     weight: str | None = "weight",
     nulls: str = "error",
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Read this rank's share of a flat TTree into a Dataset (columns named as in Parquet).
 
@@ -105,7 +108,7 @@ def read_root(
     path : str or path-like
     tree : str, optional
         The TTree to read; needed only when the file holds several.
-    ctx, p4s, scalars, weight, nulls, check_finite
+    ctx, p4s, scalars, weight, nulls, check_finite, m2_tolerance
         As for :func:`gpu_laddu.read_parquet`.  Array-valued branches are not inferred as
         scalars, and naming one is an error.
 
@@ -129,13 +132,14 @@ def read_root(
     """
     ctx = resolve_context(ctx)
     check_nulls_policy(nulls)
+    m2_tolerance = check_m2_tolerance(m2_tolerance)
     with _open_tree(path, tree) as (ttree, source):
         return _read_flat(ttree, source, ctx, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls,
-                          check_finite=check_finite)
+                          check_finite=check_finite, m2_tolerance=m2_tolerance)
 
 
 def _read_flat(ttree: Any, source: str, ctx: ExecutionContext, *, p4s: Selection, scalars: Selection,
-               weight: str | None, nulls: str, check_finite: bool) -> Dataset:
+               weight: str | None, nulls: str, check_finite: bool, m2_tolerance: float | None) -> Dataset:
     fields = {name: _branch_type(ttree[name]) for name in ttree.keys()}  # noqa: SIM118 (a TTree is no dict)
     plan = resolve_columns(fields, p4s=p4s, scalars=scalars, weight=weight, source=source)
     n_global = int(ttree.num_entries)
@@ -146,16 +150,32 @@ def _read_flat(ttree: Any, source: str, ctx: ExecutionContext, *, p4s: Selection
     batches = (_arrays(ttree, columns, lo, min(stop, lo + _STEP), source, "np") for lo in range(start, stop, _STEP))
     host = fill_columns(columns, batches, stop - start, nulls=nulls, source=source, row_offset=start)
     return ingest(ctx, plan, host, check_finite=check_finite, source=source, n_events_global=n_global,
-                  global_start=start, row_offset=start)
+                  global_start=start, row_offset=start, m2_tolerance=m2_tolerance)
 
 
-def _per_event_matrix(values: Any, name: str, width: int, source: str, row0: int) -> tuple[np.ndarray, float]:
-    """A jagged or fixed-size array branch as an (n, width) float64 matrix."""
+def _check_array_branch(values: Any, name: str, source: str, what: str) -> None:
+    """Raise :class:`DataError` unless ``values`` (awkward) holds an array of numbers per event."""
+    ndim = getattr(values, "ndim", 1)
+    if ndim != 2:
+        kind = "one number" if ndim == 1 else f"{ndim - 1}-dimensional arrays"
+        raise DataError(f"{source}: branch {name!r} holds {kind} per event; it must hold {what} per event")
+
+
+def _per_event_matrix(values: Any, name: str, width: int, source: str, row0: int, *,
+                      fixed: str | None = None) -> tuple[np.ndarray, float]:
+    """A jagged or fixed-size array branch as an (n, width) float64 matrix.
+
+    ``fixed`` describes what a branch of exactly ``width`` components holds (else the width is
+    the first event's, and every event must have as many entries)."""
     import awkward as ak
 
+    _check_array_branch(values, name, source, fixed or "one value per final-state particle")
     counts = np.asarray(ak.num(values, axis=1))
     if np.any(counts != width):
         row = int(np.argmax(counts != width))
+        if fixed is not None:
+            raise DataError(f"{source}: branch {name!r} has {int(counts[row])} components at event {row0 + row}; "
+                            f"it must have {width} ({fixed})")
         raise DataError(f"{source}: branch {name!r} has {int(counts[row])} entries at event {row0 + row}, "
                         f"where the first event has {width}")
     flat, eps = to_float64(ak.to_numpy(ak.flatten(values, axis=1)), name, nulls="error", row0=row0, source=source)
@@ -171,6 +191,7 @@ def read_amptools(
     pol_magnitude: float | None = None,
     ctx: ExecutionContext | None = None,
     check_finite: bool = True,
+    m2_tolerance: float | None = None,
 ) -> Dataset:
     """Read an AmpTools tree: four-vectors ``beam``, ``final_state_0``, ``final_state_1``, ...
 
@@ -186,13 +207,17 @@ def read_amptools(
       ``eps_x, eps_y, eps_z``, with ``pol_magnitude = hypot(eps_x, eps_y)`` and
       ``pol_angle = atan2(eps_y, eps_x)``.
 
-    Without any of these the dataset has no polarisation scalars.
+    Without any of these the dataset has no polarisation scalars.  ``ctx``, ``check_finite``
+    and ``m2_tolerance`` are as for :func:`gpu_laddu.read_parquet` (AmpTools trees are usually
+    float32: the mass-shell check then allows 8·eps(float32)·E², and a Parquet file written from
+    the Dataset records that tolerance, so it reads back).
 
     Raises
     ------
     DataError
-        Missing branches, a varying number of final-state particles, contradictory
-        polarisation options, and the value checks of :func:`gpu_laddu.read_parquet`.
+        Missing branches, final-state or EPS branches that are not arrays, a varying number of
+        final-state particles, an EPS branch of other than three components, contradictory or
+        invalid polarisation options, and the value checks of :func:`gpu_laddu.read_parquet`.
 
     Examples
     --------
@@ -209,17 +234,33 @@ def read_amptools(
     (('beam', 'final_state_0', 'final_state_1'), ('pol_magnitude', 'pol_angle'), 0.3)
     """
     ctx = resolve_context(ctx)
+    m2_tolerance = check_m2_tolerance(m2_tolerance)
     if (pol_angle is None) != (pol_magnitude is None):
         raise DataError("read_amptools: give both pol_angle (degrees) and pol_magnitude, or neither")
     if pol_in_beam and pol_angle is not None:
         raise DataError("read_amptools: pol_in_beam=True and pol_angle/pol_magnitude contradict each other")
+    if pol_angle is not None:
+        pol_angle = _real(pol_angle, "pol_angle", "a finite angle in degrees")
+        pol_magnitude = _real(pol_magnitude, "pol_magnitude", "a degree of polarisation in [0, 1]")
+        if not 0.0 <= pol_magnitude <= 1.0:
+            raise DataError(f"read_amptools: pol_magnitude must be a degree of polarisation in [0, 1], "
+                            f"not {pol_magnitude!r}")
     with _open_tree(path, tree) as (ttree, source):
         return _read_amptools_tree(ttree, source, ctx, pol_in_beam=pol_in_beam, pol_angle=pol_angle,
-                                   pol_magnitude=pol_magnitude, check_finite=check_finite)
+                                   pol_magnitude=pol_magnitude, check_finite=check_finite, m2_tolerance=m2_tolerance)
+
+
+def _real(value: Any, name: str, what: str) -> float:
+    """``value`` as a finite float, or :class:`DataError` naming argument ``name``."""
+    if (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+            and math.isfinite(float(value))):
+        return float(value)
+    raise DataError(f"read_amptools: {name} must be {what}, not {value!r}")
 
 
 def _read_amptools_tree(ttree: Any, source: str, ctx: ExecutionContext, *, pol_in_beam: bool,
-                        pol_angle: float | None, pol_magnitude: float | None, check_finite: bool) -> Dataset:
+                        pol_angle: float | None, pol_magnitude: float | None, check_finite: bool,
+                        m2_tolerance: float | None) -> Dataset:
     keys = set(ttree.keys())
     missing = [b for b in (*_BEAM, *_FINAL) if b not in keys]
     if missing:
@@ -233,7 +274,13 @@ def _read_amptools_tree(ttree: Any, source: str, ctx: ExecutionContext, *, pol_i
         raise DataError(f"{source}: the dataset is empty (the tree has no entries)")
     import awkward as ak
 
-    width = int(ak.num(_arrays(ttree, [_FINAL[0]], 0, 1, source, "ak")[_FINAL[0]], axis=1)[0])
+    first = _arrays(ttree, list(_FINAL), 0, 1, source, "ak")
+    for b in _FINAL:
+        _check_array_branch(first[b], b, source, "one value per final-state particle")
+    if eps_branch is not None:
+        _check_array_branch(_arrays(ttree, [eps_branch], 0, 1, source, "ak")[eps_branch], eps_branch, source,
+                            "the three components of the polarisation vector")
+    width = int(ak.num(first[_FINAL[0]], axis=1)[0])
     start, stop = partition(n_global, ctx.rank, ctx.size)
     names = [*_BEAM, *_FINAL, *(["Weight"] if "Weight" in keys else []), *([eps_branch] if eps_branch else [])]
     arrays = _arrays(ttree, names, start, stop, source, "ak")
@@ -252,17 +299,20 @@ def _read_amptools_tree(ttree: Any, source: str, ctx: ExecutionContext, *, pol_i
         scalars = {"pol_magnitude": np.full(len(e), float(pol_magnitude)),
                    "pol_angle": np.full(len(e), math.radians(float(pol_angle)))}
     elif eps_branch is not None:
-        eps_vec, _ = _per_event_matrix(arrays[eps_branch], eps_branch, 3, source, start)
+        eps_vec, _ = _per_event_matrix(arrays[eps_branch], eps_branch, 3, source, start,
+                                       fixed="the polarisation vector (eps_x, eps_y, eps_z)")
         scalars = {"eps_x": eps_vec[:, 0], "eps_y": eps_vec[:, 1], "eps_z": eps_vec[:, 2]}
         scalars.update(pol_magnitude=np.hypot(eps_vec[:, 0], eps_vec[:, 1]),
                        pol_angle=np.arctan2(eps_vec[:, 1], eps_vec[:, 0]))
     p4s = {"beam": (e, px, py, pz)}
-    tolerance = {"beam": m2_tolerance(max(eps for _, eps in beam))}
-    final_eps = m2_tolerance(max(eps for _, eps in finals))
+    tolerance = {"beam": precision_tolerance(max(eps for _, eps in beam))}
+    final_eps = precision_tolerance(max(eps for _, eps in finals))
     for i in range(width):
         fe, fpx, fpy, fpz = (np.ascontiguousarray(m[:, i]) for m, _ in finals)
         p4s[f"final_state_{i}"] = (fe, fpx, fpy, fpz)
         tolerance[f"final_state_{i}"] = final_eps
+    if m2_tolerance is not None:
+        tolerance = dict.fromkeys(tolerance, m2_tolerance)
     weights = flat("Weight")[0] if "Weight" in keys else None
     return build_dataset(ctx, p4s, scalars, weights, check_finite=check_finite, source=source,
                          n_events_global=n_global, global_start=start, row_offset=start, m2_tolerance=tolerance)

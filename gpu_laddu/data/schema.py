@@ -44,7 +44,7 @@ from gpu_laddu.errors import DataError
 P4_SUFFIXES = ("e", "px", "py", "pz")
 NULL_POLICIES = ("error", "nan")
 DEFAULT_WEIGHT = "weight"
-_SUFFIX_RE = re.compile(r"^(?P<prefix>.+)_(?P<suffix>e|px|py|pz)$", re.IGNORECASE)
+_SUFFIX_RE = re.compile(r"\A(?P<prefix>.+)_(?P<suffix>e|px|py|pz)\Z", re.IGNORECASE | re.DOTALL)
 _OLD_P4_RE = re.compile(r"^p4_(\d+)$")
 
 Kind = Literal["float", "int", "other"]

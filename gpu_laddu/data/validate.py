@@ -17,6 +17,7 @@ gpu_laddu.errors.DataError: demo: column 'x' has 1 non-finite value(s), first at
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -26,15 +27,57 @@ from gpu_laddu.errors import DataError
 
 #: m² tolerance of the physicality check, relative to E², for float64 input
 M2_TOLERANCE = 1e-9
+#: the m² tolerance of a four-vector widened from a lower precision, in units of that precision's eps
+EPS_FACTOR = 8.0
 _BLOCK = 1 << 16
+_TINY = 1e-150  # below this E, squares of the components may underflow
 _THREADED_ROWS = 1 << 17  # below this many events the checks run on the calling thread
 _Error = tuple[tuple[int, int, int], DataError]  # ((0, column, row) non-finite | (1, p4, row) unphysical, error)
 
 
-def check_finite_column(col: np.ndarray, name: str, source: str = "input", *, row_offset: int = 0) -> None:
+def m2_tolerance(eps: float) -> float:
+    """Relative m² tolerance of a four-vector whose components had machine epsilon ``eps``.
+
+    Rounding E and p⃗ to a lower precision moves m² by about 2·eps·E², so float32 input gets
+    8·eps ≈ 1e-6 instead of the float64 default 1e-9.
+
+    >>> m2_tolerance(0.0), m2_tolerance(float(np.finfo(np.float32).eps)) > 1e-7
+    (1e-09, True)
+    """
+    return max(M2_TOLERANCE, EPS_FACTOR * eps)
+
+
+def check_m2_tolerance(value: float | None) -> float | None:
+    """The ``m2_tolerance=`` argument of the readers, checked: ``None`` or a finite number >= 0.
+
+    >>> check_m2_tolerance(1e-6), check_m2_tolerance(None)
+    (1e-06, None)
+    >>> check_m2_tolerance("big")
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.DataError: m2_tolerance must be None or a finite number >= 0 (relative to E^2), not 'big'
+    """
+    if value is None:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        tol = float(value)
+        if np.isfinite(tol) and tol >= 0:
+            return tol
+    raise DataError(f"m2_tolerance must be None or a finite number >= 0 (relative to E^2), not {value!r}")
+
+
+def check_finite_column(col: np.ndarray, name: str, source: str = "input", *, row_offset: int = 0,
+                        always: bool = False) -> None:
     """Raise :class:`DataError` naming the column and the first row that is NaN or inf.
 
+    ``always`` marks a column checked whatever ``check_finite`` says (the weights): its message
+    does not suggest ``check_finite=False``, which would not help.
+
     >>> check_finite_column(np.array([1.0, 2.0]), "x")
+    >>> check_finite_column(np.array([np.nan]), "weight", always=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.DataError: input: column 'weight' has 1 non-finite value(s), first at row 0 (nan); event ...
     """
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(np.add.reduce(col)):
@@ -42,9 +85,11 @@ def check_finite_column(col: np.ndarray, name: str, source: str = "input", *, ro
     bad = ~np.isfinite(col)
     if bad.any():
         row = int(np.argmax(bad))
+        hint = ("event weights must be finite (they are checked even with check_finite=False)" if always
+                else "pass check_finite=False to keep them")
         raise DataError(
             f"{source}: column {name!r} has {int(bad.sum())} non-finite value(s), first at row "
-            f"{row + row_offset} ({float(col[row])!r}); pass check_finite=False to keep them"
+            f"{row + row_offset} ({float(col[row])!r}); {hint}"
         )
 
 
@@ -53,8 +98,9 @@ def check_physical(name: str, e: np.ndarray, px: np.ndarray, py: np.ndarray, pz:
     """Reject four-momenta with E < 0 or m² < -tolerance·E² (naming the p4 and the first row).
 
     Events with a NaN or infinite component pass (finiteness is checked separately and may be
-    turned off).  Returns True when every component is finite (a by-product of the check;
-    False may also mean that a huge value overflowed).
+    turned off).  Components so large that their squares overflow (above ~1e154) or so small
+    that they underflow are checked again after scaling by the largest of them.  Returns True
+    when every component is finite (a by-product of the check).
 
     >>> check_physical("k", np.array([1.0]), np.array([2.0]), np.zeros(1), np.zeros(1))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -67,7 +113,7 @@ def check_physical(name: str, e: np.ndarray, px: np.ndarray, py: np.ndarray, pz:
     first: int | None = None
     count = 0
     total = 0.0
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         for lo in range(0, n, _BLOCK):
             hi = min(n, lo + _BLOCK)
             s, t = buf[: hi - lo], tmp[: hi - lo]
@@ -76,8 +122,13 @@ def check_physical(name: str, e: np.ndarray, px: np.ndarray, py: np.ndarray, pz:
             for comp in (px, py, pz):
                 np.multiply(comp[lo:hi], comp[lo:hi], out=t)
                 np.subtract(s, t, out=s)
-            total += float(np.add.reduce(s))  # NaN or inf in any component makes this non-finite
-            if not (np.fmin.reduce(s) < 0 or np.fmin.reduce(e[lo:hi]) < 0):  # fmin skips NaN
+            block_total = float(np.add.reduce(s))  # NaN or inf in any component makes this non-finite
+            e_min = float(np.fmin.reduce(e[lo:hi]))  # fmin skips NaN
+            if not np.isfinite(block_total) or e_min < _TINY:  # squares may have overflowed or underflowed
+                _rescale(s, (e[lo:hi], px[lo:hi], py[lo:hi], pz[lo:hi]), tolerance)
+                block_total = float(np.add.reduce(s))
+            total += block_total
+            if not (np.fmin.reduce(s) < 0 or e_min < 0):
                 continue
             bad = ((s < 0) | (e[lo:hi] < 0)) & np.isfinite(s)
             found = int(bad.sum())
@@ -85,13 +136,36 @@ def check_physical(name: str, e: np.ndarray, px: np.ndarray, py: np.ndarray, pz:
                 first = lo + int(np.argmax(bad))
             count += found
     if first is not None:
-        m2 = e[first] ** 2 - px[first] ** 2 - py[first] ** 2 - pz[first] ** 2
+        comps = np.array([e[first], px[first], py[first], pz[first]], dtype=np.float64)
+        scale = float(np.max(np.abs(comps))) or 1.0
+        x = comps / scale
+        scaled = float(x[0] * x[0] - x[1] * x[1] - x[2] * x[2] - x[3] * x[3])
+        with np.errstate(over="ignore", under="ignore"):
+            m2 = scaled * scale * scale
+        shown = f"m^2={m2!r}" if math.isfinite(m2) and (m2 != 0 or scaled == 0) else (
+            f"m^2={scaled!r}*{scale!r}^2")
         raise DataError(
             f"{source}: four-vector {name!r} is unphysical at {count} event(s), first at row "
-            f"{first + row_offset} (E={float(e[first])!r}, m^2={float(m2)!r}); "
+            f"{first + row_offset} (E={float(e[first])!r}, {shown}); "
             f"E must be >= 0 and m^2 >= {-tolerance}*E^2"
         )
     return bool(np.isfinite(total))
+
+
+def _rescale(s: np.ndarray, comps: tuple[np.ndarray, ...], tolerance: float) -> None:
+    """Recompute ``s = E²(1 + tol) − |p|²`` (up to a positive factor) where the plain squares are
+    untrustworthy: finite components whose result is not finite (overflow), or E below ~1e-150
+    (underflow).  Each such event is divided by its largest component before squaring."""
+    e = comps[0]
+    finite = np.isfinite(e) & np.isfinite(comps[1]) & np.isfinite(comps[2]) & np.isfinite(comps[3])
+    redo = finite & (~np.isfinite(s) | (np.abs(e) < _TINY))
+    if not redo.any():
+        return
+    parts = [c[redo] for c in comps]
+    scale = np.maximum.reduce([np.abs(c) for c in parts])
+    scale[scale == 0] = 1.0  # the zero vector: E = 0, |p| = 0 is physical
+    x = [c / scale for c in parts]
+    s[redo] = x[0] * x[0] * (1.0 + tolerance) - x[1] * x[1] - x[2] * x[2] - x[3] * x[3]
 
 
 class Validator:
@@ -143,7 +217,8 @@ class Validator:
 
     def _finite(self, key: str, col: np.ndarray, row0: int) -> list[_Error]:
         try:
-            check_finite_column(col, key, self._source, row_offset=self._row_offset + row0)
+            check_finite_column(col, key, self._source, row_offset=self._row_offset + row0,
+                                always=key in self._always)
         except DataError as exc:
             return [((0, self._order[key], row0), exc)]
         return []

@@ -28,6 +28,7 @@ import numpy as np
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.dataset import Dataset, build_dataset
+from gpu_laddu.data.ops import check_seed
 from gpu_laddu.distributed.comm import partition
 from gpu_laddu.errors import DataError, LikelihoodError
 from gpu_laddu.generate.phase_space import generate_kskp
@@ -141,6 +142,7 @@ def generate_by_model(
     ctx = resolve_context(ctx)
     if isinstance(n_events, bool) or not isinstance(n_events, (int, np.integer)) or n_events < 1:
         raise DataError(f"n_events must be a positive integer, got {n_events!r}")
+    seed = check_seed(seed, "generate_by_model")
     kwargs = dict(candidate_kwargs or {})
     private = _private_context(ctx)
     try:

@@ -36,6 +36,7 @@ import numpy as np
 
 from gpu_laddu.context import ExecutionContext, resolve_context
 from gpu_laddu.data.dataset import Dataset, build_dataset
+from gpu_laddu.data.ops import check_seed
 from gpu_laddu.distributed.comm import partition
 from gpu_laddu.errors import DataError
 from gpu_laddu.physics.vectors import Vec4, beta, boost
@@ -200,6 +201,8 @@ def phase_space_events(
     >>> bool(np.array_equal(a[0][6:], b[0]))
     True
     """
+    seed = check_seed(seed, "phase space generator")
+    stream = check_seed(stream, "phase space generator", "stream")
     if not 0 <= start <= stop:
         raise DataError(f"bad event range [{start}, {stop})")
     if block_size < 1:
@@ -305,6 +308,11 @@ def generate_kskp(
     (1000, ('beam', 'proton', 'kshort1', 'kshort2'), ('pol_magnitude', 'pol_angle'))
     """
     ctx = resolve_context(ctx)
+    pol_magnitude = _real(pol_magnitude, "pol_magnitude")
+    pol_angle = _real(pol_angle, "pol_angle")
+    beam_energy = _real(beam_energy, "beam_energy")
+    seed = check_seed(seed, "generate_kskp")
+    stream = check_seed(stream, "generate_kskp", "stream")
     if not 0.0 <= pol_magnitude <= 1.0:
         raise DataError(f"pol_magnitude must be in [0, 1], got {pol_magnitude}")
     if not math.isfinite(pol_angle):
@@ -343,6 +351,13 @@ def generate_kskp_mc(n_events: int, *, seed: int = 0, **kwargs: Any) -> Dataset:
     True
     """
     return generate_kskp(n_events, seed=seed, stream=1, **kwargs)
+
+
+def _real(value: Any, name: str) -> float:
+    """``value`` as a float, or :class:`DataError` naming the argument ``name`` when it is not a real number."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    raise DataError(f"generate_kskp: {name} must be a real number, not {value!r}")
 
 
 def _share(n_events: int, ctx: ExecutionContext) -> tuple[int, int]:

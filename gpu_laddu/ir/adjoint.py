@@ -194,6 +194,13 @@ class _Sweep:
             self.add(a, _mul(g, make("cos", (a,))))
         elif op == "cos":
             self.add(a, _neg(_mul(g, make("sin", (a,)))))
+        elif op == "acos":
+            self.add(a, _neg(make("div", (g, make("sqrt", (make("sub", (const(1.0), make("mul", (a, a)))),))))))
+        elif op == "atan2":
+            b = ins[1]
+            t = make("div", (g, make("add", (make("mul", (a, a)), make("mul", (b, b))))))
+            self.add(a, _mul(t, b))
+            self.add(b, _neg(_mul(t, a)))
         elif op == "cis":
             self.add(a, _imag(_mul(g, _conj(n))))
         elif op == "to_complex":

@@ -82,6 +82,8 @@ class _Differentiator:
             return make("mul", (make("cos", (a,)), da))  # type: ignore[arg-type]
         if op == "cos":
             return make("neg", (make("mul", (make("sin", (a,)), da)),))  # type: ignore[arg-type]
+        if op == "acos":  # d acos(a) = -da / sqrt(1 - a²)
+            return make("neg", (make("div", (da, make("sqrt", (make("sub", (const(1.0), make("mul", (a, a)))),)))),))  # type: ignore[arg-type]
         if op == "cis":
             return make("mul", (make("mul", (const(1j), n)), da))  # type: ignore[arg-type]
         if op == "complex":
@@ -90,6 +92,14 @@ class _Differentiator:
             return make("complex", (re, im))
         b = n.inputs[1]
         db = ds[1]
+        if op == "atan2":  # d atan2(a, b) = (b·da − a·db) / (a² + b²)
+            r2 = make("add", (make("mul", (a, a)), make("mul", (b, b))))
+            num_a = None if da is None else make("mul", (b, da))
+            num_b = None if db is None else make("mul", (a, db))
+            if num_b is None:
+                return make("div", (num_a, r2))  # type: ignore[arg-type]
+            num = make("neg", (num_b,)) if num_a is None else make("sub", (num_a, num_b))
+            return make("div", (num, r2))
         if op in ("add", "sub"):
             if db is None:
                 return da

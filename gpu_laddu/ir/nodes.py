@@ -80,6 +80,8 @@ OPS: dict[str, tuple[int, str]] = {
     "log": (1, "same"),
     "sin": (1, "real"),
     "cos": (1, "real"),
+    "acos": (1, "real"),
+    "atan2": (2, "real"),
     "cis": (1, "complex"),
     "to_complex": (1, "complex"),
     "complex": (2, "complex"),
@@ -90,7 +92,7 @@ OPS: dict[str, tuple[int, str]] = {
     "div": (2, "promote"),
 }
 
-REAL_ONLY_INPUT = frozenset({"sin", "cos", "cis", "complex", "abs", "param", "eq"})
+REAL_ONLY_INPUT = frozenset({"sin", "cos", "acos", "atan2", "cis", "complex", "abs", "param", "eq"})
 
 
 class Node:

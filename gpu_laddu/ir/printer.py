@@ -62,6 +62,28 @@ def format_graph(outputs: Sequence[Node]) -> str:
     return "\n".join(lines)
 
 
+def format_dot(outputs: Sequence[Node]) -> str:
+    """Graphviz DOT source of the graph (shared subexpressions drawn once), as laddu's ``Expr.dot()``.
+
+    >>> from gpu_laddu.ir.nodes import make, param, const
+    >>> print(format_dot([make("mul", (param("a"), const(2.0)))]).splitlines()[1])
+      n0 [label="param 'a'"];
+    """
+    order = topo_order(outputs)
+    index = {id(n): k for k, n in enumerate(order)}
+    lines = ["digraph expression {"]
+    for k, node in enumerate(order):
+        label = f"{node.op} {_attr(node)}" if node.attrs else node.op
+        lines.append(f"  n{k} [label={_dot_string(label)}];")
+        lines.extend(f"  n{index[id(i)]} -> n{k};" for i in node.inputs)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
 def count_ops(outputs: Sequence[Node]) -> dict[str, int]:
     """Number of distinct nodes per op reachable from ``outputs``.
 

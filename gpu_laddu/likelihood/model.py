@@ -17,9 +17,12 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gpu_laddu.errors import ModelError, ParameterError
+import numpy as np
+
+from gpu_laddu.errors import LikelihoodError, ModelError, ParameterError
 from gpu_laddu.ir.expr import Expression, ParameterSpec, as_expression
 
 if TYPE_CHECKING:
@@ -53,8 +56,14 @@ class Model:
     """
 
     def __init__(self, expr: Expression) -> None:
-        self._expr = as_expression(expr)
-        self._fixed: dict[str, float] = {}
+        if hasattr(expr, "shape") and getattr(expr, "shape", ()) != ():
+            raise ModelError(f"a model needs a scalar expression; select an element of this array of shape "
+                             f"{expr.shape} first (v[i] or m.at(i, j))")
+        try:
+            self._expr = as_expression(expr)
+        except TypeError as exc:
+            raise ModelError(f"a model needs an expression, got {type(expr).__name__}") from exc
+        self._fixed: dict[str, float] = {n: s.fixed for n, s in self._expr.params.items() if s.fixed is not None}
 
     @property
     def expression(self) -> Expression:
@@ -70,6 +79,22 @@ class Model:
     def parameters(self) -> tuple[str, ...]:
         """Free parameter names, in first-appearance order."""
         return tuple(n for n in self._expr.parameter_names if n not in self._fixed)
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """laddu's name for :attr:`parameters` (a list)."""
+        return list(self.parameters)
+
+    @property
+    def default_parameters(self) -> list[float]:
+        """Start values of the free parameters: their initial values, else 0 (as laddu)."""
+        specs = self._expr.params
+        return [float(specs[n].initial or 0.0) for n in self.parameters]
+
+    @property
+    def fixed_parameters(self) -> dict[str, float]:
+        """laddu's name for :attr:`fixed` (sorted by name)."""
+        return dict(sorted(self._fixed.items()))
 
     @property
     def fixed(self) -> dict[str, float]:
@@ -114,6 +139,59 @@ class Model:
         from gpu_laddu.likelihood.evaluator import Evaluator
 
         return Evaluator(self, dataset, gradient=gradient)
+
+    def _parameter_vector(self, parameters: Any) -> list[float]:
+        """Free values from None (defaults), a sequence in order, or a partial mapping by name."""
+        from gpu_laddu.likelihood.params import resolve_parameters
+
+        if parameters is None:
+            return self.default_parameters
+        if isinstance(parameters, Mapping):
+            unknown = [k for k in parameters if k not in self.parameters]
+            if unknown:
+                raise ParameterError(f"unknown parameter name(s) {unknown}; the free parameters are "
+                                     f"{list(self.parameters)}")
+            merged = dict(zip(self.parameters, self.default_parameters))
+            merged.update(parameters)
+            parameters = merged
+        return [float(v) for v in resolve_parameters(parameters, self.parameters)]
+
+    def evaluate(self, dataset: Dataset | None = None, *, parameters: Any = None, real: bool = False) -> Any:
+        """The expression's value (laddu 0.28.1's ``Model.evaluate``).
+
+        Without a dataset: one Python complex (float with ``real=True``) for an expression that
+        reads no event column.  With one: a numpy array over the events (complex128, or
+        float64 with ``real=True``).  ``parameters``: None (the defaults), a sequence in
+        :attr:`parameters` order, or a mapping by name (omitted names keep their defaults).
+
+        >>> import gpu_laddu as gl
+        >>> gl.Model(gl.parameter("x") * 2.0 + 1j).evaluate(parameters=[1.5])
+        (3+1j)
+        """
+        values = self._parameter_vector(parameters)
+        if dataset is None:
+            return self._evaluate_scalar(values, real)
+        out = self.load(dataset, gradient=False).evaluate(values)
+        host = np.asarray(dataset.ctx.to_numpy(out)) if hasattr(dataset.ctx, "to_numpy") else np.asarray(out)
+        host = host.astype(np.complex128)
+        return host.real.copy() if real else host
+
+    def _evaluate_scalar(self, values: list[float], real: bool) -> complex | float:
+        from gpu_laddu.codegen.python import scalar_function
+        from gpu_laddu.ir.nodes import iter_ops
+        from gpu_laddu.passes.specialize import specialize_activation
+
+        node = self._expr.node
+        if next(iter_ops([node], "column"), None) is not None:
+            raise ModelError("this expression reads event columns: pass a dataset to evaluate it")
+        (node,) = specialize_activation([node], frozenset(self.amplitudes))
+        names = (*self.parameters, *self._fixed)
+        try:
+            (value,) = scalar_function([node], names)([*values, *self._fixed.values()])
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise LikelihoodError(f"the expression is undefined at these parameters: {exc}") from None
+        c = complex(value)
+        return c.real if real else c
 
     def kernel_source(self, target: str = "cuda", **kwargs: Any) -> str:
         """Generated source of the fused per-call kernel for ``target`` ("cuda" or "numba")."""

@@ -69,7 +69,21 @@ def check_finite(value: float, gradient: np.ndarray | None, names: Sequence[str]
 class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
-    def __init__(self, model: Model, data: Dataset, accmc: Dataset, *, normalization: str = "auto") -> None:
+    def __init__(self, model: Model, data: Dataset | None = None, accmc: Dataset | None = None, *,
+                 accepted_mc: Dataset | None = None, normalization: str = "auto", name: str | None = None) -> None:
+        if accepted_mc is not None:
+            if accmc is not None:
+                raise ModelError("give the accepted MC once: as accmc or as accepted_mc=, not both")
+            accmc = accepted_mc
+        if data is None or accmc is None:
+            raise ModelError(f"{type(self).__name__} needs data= and accepted_mc= (or accmc) datasets")
+        if name is not None and not isinstance(name, str):
+            raise ModelError(f"name must be a string, got {name!r}")
+        self.name = name or ("extended_nll" if type(self).__name__ == "ExtendedNLL" else "nll")
+        if not hasattr(model, "load"):
+            from gpu_laddu.likelihood.model import Model as _Model
+
+            model = _Model(model)  # type: ignore[arg-type]  # an expression: laddu's NLL takes a Model
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
         for what, ds in (("data", data), ("accepted-MC", accmc)):
             if ds.n_events_global == 0:

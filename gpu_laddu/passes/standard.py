@@ -1,6 +1,7 @@
 """The standard compilation of a model: the pipelines every evaluator runs.
 
-1. ``load``: fix parameters (they become constants), CSE, fold — on the value;
+1. ``load``: fix parameters (they become constants), CSE, fold, factor parameter-linear
+   regions (:mod:`gpu_laddu.passes.factor`) — on the value;
 2. the analytic gradient (one derivative graph per free parameter) is appended;
 3. ``gradient``: CSE and fold on [value, derivatives...];
 4. ``split``: the PER_EVENT frontier becomes cache columns (computed once per dataset);
@@ -27,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from gpu_laddu.ir.grad import gradient
 from gpu_laddu.ir.nodes import Node
 from gpu_laddu.passes.cse import cse
+from gpu_laddu.passes.factor import factor_linear
 from gpu_laddu.passes.fold import fix_parameters, fold
 from gpu_laddu.passes.pipeline import DUMP_ENV, Pass, Pipeline, maybe_dump
 from gpu_laddu.passes.specialize import specialize_activation
@@ -34,6 +36,7 @@ from gpu_laddu.passes.split import split_per_event
 
 CSE = Pass("cse", cse)
 FOLD = Pass("fold", fold)
+FACTOR = Pass("factor_linear", factor_linear)
 
 
 def fix_parameters_pass(values: Mapping[str, float]) -> Pass:
@@ -66,7 +69,7 @@ def build_call_graph(value: Node, free: Sequence[str], fixed: Mapping[str, float
 @functools.lru_cache(maxsize=64)
 def _build_call_graph(value: Node, free: tuple[str, ...], fixed: tuple[tuple[str, float], ...], with_gradient: bool
                       ) -> tuple[list[Node], list[Node]]:
-    (value,) = Pipeline([fix_parameters_pass(dict(fixed)), CSE, FOLD], name="load").run([value])
+    (value,) = Pipeline([fix_parameters_pass(dict(fixed)), CSE, FOLD, FACTOR], name="load").run([value])
     derivatives = gradient(value, list(free)) if with_gradient else []
     graph = Pipeline([CSE, FOLD], name="gradient").run([value, *derivatives])
     frontier, graph = split_per_event(graph)

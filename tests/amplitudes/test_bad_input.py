@@ -39,6 +39,6 @@ def test_bad_amplitude_arguments(build, match):
 
 def test_model_needing_a_missing_four_vector_fails_at_load(cpu_ctx):
     ds = gl.from_numpy(p4s={"beam": np.array([[1.0, 0.0, 0.0, 1.0]])}, ctx=cpu_ctx)
-    model = gl.Model(gl.Zlm("z", 0, 0, "+", ANGLES, POL))
+    model = gl.Model(gl.Zlm("z", 1, 0, "+", ANGLES, POL))
     with pytest.raises(gl.ModelError, match="four-vector 'kshort1'"):
         model.load(ds)

@@ -51,7 +51,7 @@ def breit_wigner() -> tuple[gl.Model, list[float]]:
 
 
 def all_ops() -> tuple[gl.Model, list[float]]:
-    """Every IR op on the per-call path (exp, log, sqrt, sin, cos, cis, abs, conj, real, imag, div, ...)."""
+    """Every IR op on the per-call path (exp, log, sqrt, sin, cos, acos, atan2, cis, abs, conj, real, imag, div, ...)."""
     a, b, c = gl.parameter("a"), gl.parameter("b"), gl.parameter("c")
     x, y = col("x"), col("y")
     z = E.complex_(a, b) * E.cis(c * y) + E.to_complex(x)
@@ -66,6 +66,8 @@ def all_ops() -> tuple[gl.Model, list[float]]:
         E.log(z + 4.0).imag() * 0.02,
         -(x / (1.0 + c * c)),
         (b * y).apply("abs"),
+        E.acos(0.5 * E.cos(c * y)) * 0.1,
+        E.atan2(a * x, 1.0 + y * y) * 0.1,
     ]
     total = terms[0]
     for t in terms[1:]:

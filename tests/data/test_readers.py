@@ -20,12 +20,19 @@ def check_against(ds, cols):
     np.testing.assert_array_equal(ds.weights, np.asarray(cols["weight"], dtype=np.float64))
 
 
-def test_from_dict_names_columns_like_parquet_and_shares_float64(cpu_ctx):
+def test_from_dict_names_columns_like_parquet_and_shares_read_only_float64(cpu_ctx):
     cols = event_columns(40, seed=1)
     ds = from_dict(cols, ctx=cpu_ctx)
     assert ds.p4_names == P4_NAMES and ds.scalar_names == ("pol_magnitude", "pol_angle")
     check_against(ds, cols)
-    assert np.shares_memory(ds.p4("kshort1")[2], cols["kshort1_py"])
+    assert not np.shares_memory(ds.p4("kshort1")[2], cols["kshort1_py"])  # writable: copied (issue 14, defect 8)
+    frozen = {k: v.copy() for k, v in cols.items()}
+    for col in frozen.values():
+        col.flags.writeable = False
+    assert np.shares_memory(from_dict(frozen, ctx=cpu_ctx).p4("kshort1")[2], frozen["kshort1_py"])
+    view = cols["kshort1_py"].view()
+    view.flags.writeable = False  # read-only, but its base is writable: copied
+    assert not np.shares_memory(from_dict({"x": view}, ctx=cpu_ctx).scalar("x"), view)
     lists = {k: v.tolist() for k, v in cols.items()}
     check_against(from_dict(lists, ctx=cpu_ctx), cols)
 

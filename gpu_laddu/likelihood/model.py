@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import cmath
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -191,6 +192,8 @@ class Model:
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise LikelihoodError(f"the expression is undefined at these parameters: {exc}") from None
         c = complex(value)
+        if not cmath.isfinite(c):  # host math follows IEEE arithmetic (NaN, ±inf), like the kernels
+            raise LikelihoodError(f"the expression is undefined at these parameters (it evaluates to {value})")
         return c.real if real else c
 
     def kernel_source(self, target: str = "cuda", **kwargs: Any) -> str:

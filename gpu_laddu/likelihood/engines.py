@@ -87,7 +87,7 @@ class InterpreterEngine:
             program = self._programs[key] = Program(outputs, self.ctx)
         xp = self.ctx.xp
         n = int(self.weights.shape[0])
-        with self.ctx.thread_scope():
+        with self.ctx.thread_scope(), np.errstate(all="ignore"):  # NaN/inf intensities are counted as bad
             raw = program.run(self.cache, dict(zip(self.parameters, values.tolist())), n)
             terms = real_rows(xp, raw, n, self.ctx.real_dtype)
             out = np.zeros(len(graph) + 1)

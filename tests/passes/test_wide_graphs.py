@@ -102,3 +102,17 @@ def test_ten_thousand_amplitudes(backend):
     data = gl.from_numpy(scalars={"x": X[:8]}, ctx=ctx)
     got = ctx.to_numpy(model.load(data).evaluate([0.7, 0.9])).real
     np.testing.assert_allclose(got, direct([0.7, 0.9])[:8], rtol=1e-10)
+
+
+def test_normalisation_analysis_of_500_chained_operations(shallow_stack):
+    """e → e·b + 0.1, 500 times: a linear form of 501 terms, found without recursion."""
+    from gpu_laddu.ir.nodes import make, param
+    from gpu_laddu.passes.normalize import _Analysis
+
+    b = param("b")
+    e = make("mul", (param("a"), col("x").node))
+    for _ in range(500):
+        e = make("add", (make("mul", (e, b)), gl.constant(0.1).node))
+    form = _Analysis(e).linear(e)
+    assert form is not None and len(form) == 501
+    assert sum(1 for _, basis in form if basis is None) == 500  # the constants; one term keeps x

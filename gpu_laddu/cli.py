@@ -158,14 +158,23 @@ def run_demo(events: int = 100_000, mc_events: int | None = None, device: str = 
     m_mc = ctx.comm.allgatherv(ctx.to_numpy(mass.value(accmc)))
     total = project(nll, result.values, gather=True)
     waves = {label: project_with(nll, result.values, names, gather=True) for label, names in WAVES.items()}
+    angles = gl.Angles("beam", "proton", "kshort1", ["kshort1", "kshort2"])
+    angular = [("cos θ_HX", angles.costheta, (-1.0, 1.0), ""), ("φ_HX", angles.phi, (-np.pi, np.pi), "rad"),
+               ("Φ", gl.PolAngle("beam", "proton"), (-np.pi, np.pi), "rad")]
+    gathered = [(ctx.comm.allgatherv(ctx.to_numpy(v.value(data))), ctx.comm.allgatherv(ctx.to_numpy(v.value(accmc))))
+                for _, v, _, _ in angular]
     path = None
     if ctx.rank == 0:
-        from gpu_laddu.plot import plot_projection
+        from gpu_laddu.plot import Axis, plot_projection, plot_projections
 
         path = plot_projection(m_data, w_data, m_mc, total, waves, bins=60, range=(0.99, 2.6),
-                               xlabel="m(K_S K_S) [GeV]", title="gpu-laddu demo: data and fitted model",
+                               xlabel="m(K_S K_S)", unit="GeV", title="gpu-laddu demo: data and fitted model",
                                path=Path(out) / "demo_projection.png")
-        say(f"wrote {path}")
+        panels = [Axis("m(K_S K_S)", m_data, m_mc, 60, (0.99, 2.6), "GeV")]
+        panels += [Axis(label, d, m, 30, lim, unit) for (label, _, lim, unit), (d, m) in zip(angular, gathered)]
+        angular_path = plot_projections(panels, w_data, total, waves, title="gpu-laddu demo: mass and angles",
+                                        path=Path(out) / "demo_projections.png")
+        say(f"wrote {path} and {angular_path}")
     return {"result": result, "pulls": pulls, "times": {"generate": t_gen, "load": t_load, "fit": t_fit},
             "plot": path, "mean_abs_pull": float(np.nanmean(np.abs(list(pulls.values()))))}
 

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,17 @@ def projection_histograms(
     )
 
 
+def pull_values(h: ProjectionHistograms) -> np.ndarray:
+    """(data − fit)/√(Σw²) per bin (0 where a bin has no data error).
+
+    >>> h = projection_histograms([0.1, 0.2, 0.7], None, [0.1, 0.7], [1.0, 2.0], bins=2, range=(0, 1))
+    >>> pull_values(h).tolist()
+    [0.7071067811865475, -1.0]
+    """
+    err = h.data_error
+    return np.where(err > 0, (h.data - h.total) / np.where(err > 0, err, 1.0), 0.0)
+
+
 def plot_projection(
     data_values: Any,
     data_weights: Any,
@@ -138,11 +149,14 @@ def plot_projection(
     bins: int = 50,
     range: tuple[float, float] | None = None,
     xlabel: str = "",
-    ylabel: str = "Events / bin",
+    ylabel: str | None = None,
+    unit: str = "",
     title: str | None = None,
     path: str | Path = "projection.png",
     figsize: tuple[float, float] = (6.4, 4.8),
     dpi: int = 100,
+    pulls: bool = True,
+    interference: bool = True,
 ) -> Path:
     """Plot data (points with √(Σw²) errors), the fitted total and each wave (step lines) to a PNG.
 
@@ -150,8 +164,17 @@ def plot_projection(
     ----------
     data_values, data_weights, mc_values, mc_weights, components, bins, range
         As for :func:`projection_histograms`.
-    xlabel, ylabel, title : str
-        Axis labels and an optional title.
+    xlabel, title : str
+        The x-axis label (``unit`` is appended in brackets) and an optional title.
+    ylabel : str, optional
+        Default ``"Events / <bin width> <unit>"``, e.g. ``"Events / 0.025 GeV"``.
+    unit : str
+        The variable's unit (``"GeV"``; empty for angles' cos θ).
+    pulls : bool
+        A panel below with (data − fit)/σ<sub>data</sub> per bin.
+    interference : bool
+        With components, also draw ``total − Σ components`` ("interference"), so that the
+        drawn curves add up to the total.
     path : str or Path
         Output file (PNG).
     figsize, dpi
@@ -173,22 +196,175 @@ def plot_projection(
     True
     """
     h = projection_histograms(data_values, data_weights, mc_values, mc_weights, components, bins=bins, range=range)
+    Figure, FigureCanvasAgg = _matplotlib()
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    if pulls:
+        ax, pax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 1), "hspace": 0.05})
+    else:
+        ax, pax = fig.add_subplot(), None
+    _draw(ax, pax, h, xlabel=xlabel, ylabel=ylabel, unit=unit, title=title, interference=interference)
+    out = Path(path)
+    fig.savefig(out, format="png")
+    return out
+
+
+def _matplotlib() -> tuple[Any, Any]:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError("plotting needs matplotlib: pip install 'gpu_laddu[plot]'") from exc
-    fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    return Figure, FigureCanvasAgg
+
+
+def _draw(ax: Any, pax: Any, h: ProjectionHistograms, *, xlabel: str, ylabel: str | None, unit: str,
+          title: str | None, interference: bool, legend: bool = True) -> None:
+    """One projection: fit, waves, interference and data on ``ax``; pulls on ``pax`` (if any)."""
     centres = 0.5 * (h.edges[:-1] + h.edges[1:])
     ax.stairs(h.total, h.edges, color="black", linewidth=1.5, label="fit")
     for name, counts in h.components.items():
         ax.stairs(counts, h.edges, linewidth=1.0, label=name)
+    if interference and h.components:
+        rest = h.total - sum(h.components.values())
+        ax.stairs(rest, h.edges, linewidth=1.0, linestyle="--", color="grey", label="interference")
     ax.errorbar(centres, h.data, yerr=h.data_error, fmt="o", markersize=3, color="black", label="data")
     ax.set_xlim(h.edges[0], h.edges[-1])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    full_xlabel = f"{xlabel} [{unit}]" if unit else xlabel
+    width = f"{h.edges[1] - h.edges[0]:.3g}{' ' + unit if unit else ''}"
+    ax.set_ylabel(ylabel if ylabel is not None else f"Events / {width}")
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(fontsize="small")
+    if pax is not None:
+        ax.tick_params(labelbottom=False)
+        pax.axhline(0.0, color="black", linewidth=0.8)
+        pax.bar(centres, pull_values(h), width=h.edges[1] - h.edges[0], color="grey")
+        pax.set_ylabel("pull")
+        pax.set_xlabel(full_xlabel)
+    else:
+        ax.set_xlabel(full_xlabel)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One panel of :func:`plot_projections`: a variable's values on the data and on the MC.
+
+    Attributes
+    ----------
+    label : str
+        The x-axis label (``"cos θ"``, ``"φ"``, ``"m(KsKs)"``).
+    data_values, mc_values : array-like
+        The variable per data event and per MC event.
+    bins : int
+    range : (float, float), optional
+    unit : str
+        Appended to the axis label and the bin width (``"GeV"``, ``"rad"``).
+    """
+
+    label: str
+    data_values: Any
+    mc_values: Any
+    bins: int = 40
+    range: tuple[float, float] | None = None
+    unit: str = ""
+
+
+def plot_projections(
+    axes: Sequence[Axis],
+    data_weights: Any,
+    mc_weights: Any,
+    components: Mapping[str, Any] | None = None,
+    *,
+    title: str | None = None,
+    path: str | Path = "projections.png",
+    columns: int = 2,
+    panel_size: tuple[float, float] = (4.8, 4.0),
+    dpi: int = 100,
+    interference: bool = True,
+) -> Path:
+    """Several projections of one fit side by side (e.g. the mass and the angles cos θ, φ, Φ).
+
+    Each panel is drawn as by :func:`plot_projection` (pull panel, bin width in the y label,
+    the waves and their interference); the legend is on the first panel.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> rng = np.random.default_rng(1)
+    >>> m, c = rng.uniform(1, 2, 200), rng.uniform(-1, 1, 200)
+    >>> out = plot_projections([Axis("m", m, m, 10, unit="GeV"), Axis("cos θ", c, c, 10, (-1, 1))],
+    ...                        None, np.ones(200), path=os.path.join(tempfile.mkdtemp(), "p.png"))
+    >>> out.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    if not axes:
+        raise DataError("plot_projections needs at least one Axis")
+    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)) or columns < 1:
+        raise DataError(f"columns must be a positive integer, not {columns!r}")
+    hists = [projection_histograms(a.data_values, data_weights, a.mc_values, mc_weights, components, bins=a.bins,
+                                   range=a.range) for a in axes]
+    Figure, FigureCanvasAgg = _matplotlib()
+    n_cols = min(int(columns), len(axes))
+    n_rows = -(-len(axes) // n_cols)
+    fig = Figure(figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows), dpi=dpi)
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(2 * n_rows, n_cols, height_ratios=[3, 1] * n_rows, hspace=0.25, wspace=0.3)
+    for k, (a, h) in enumerate(zip(axes, hists)):
+        row, col = divmod(k, n_cols)
+        ax = fig.add_subplot(grid[2 * row, col])
+        pax = fig.add_subplot(grid[2 * row + 1, col], sharex=ax)
+        _draw(ax, pax, h, xlabel=a.label, ylabel=None, unit=a.unit, title=None, interference=interference,
+              legend=k == 0)
+    if title:
+        fig.suptitle(title)
+    out = Path(path)
+    fig.savefig(out, format="png")
+    return out
+
+
+def plot_yields(
+    result: Any,
+    waves: Sequence[str] | None = None,
+    *,
+    which: str = "generated",
+    xlabel: str = "",
+    unit: str = "",
+    title: str | None = None,
+    path: str | Path = "yields.png",
+    figsize: tuple[float, float] = (6.4, 4.8),
+    dpi: int = 100,
+) -> Path:
+    """Yields per wave against the binning variable, with errors, from :func:`gpu_laddu.fit_binned`.
+
+    Parameters
+    ----------
+    result : BinnedFitResult
+    waves : sequence of str, optional
+        Which waves (default: all with yields).
+    which : {"generated", "accepted"}
+        Acceptance-corrected or accepted yields.
+    xlabel, unit, title, path, figsize, dpi
+        As for :func:`plot_projection`; the y label is ``"<which> yield / <bin width> <unit>"``.
+    """
+    names = list(result.waves if waves is None else waves)
+    if not names:
+        raise DataError("the binned fit has no yields to plot: pass waves= to fit_binned")
+    series = {w: result.yield_arrays(w, which) for w in names}
+    Figure, FigureCanvasAgg = _matplotlib()
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    centres, widths = result.centers, np.diff(result.edges)
+    for k, (name, (values, errors)) in enumerate(series.items()):
+        shift = (k - (len(series) - 1) / 2) * 0.08 * widths  # side by side within the bin
+        ax.errorbar(centres + shift, values, yerr=errors, xerr=None, fmt="o", markersize=3, capsize=2, label=name)
+    width = float(widths[0]) if np.allclose(widths, widths[0]) else None
+    per = f" / {width:.3g}{' ' + unit if unit else ''}" if width is not None else " per bin"
+    ax.set_ylabel(f"{which} yield{per}")
+    ax.set_xlabel(f"{xlabel} [{unit}]" if unit else xlabel)
+    ax.set_xlim(result.edges[0], result.edges[-1])
     if title:
         ax.set_title(title)
     ax.legend()

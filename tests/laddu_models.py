@@ -122,6 +122,22 @@ def laddu_bw_zlm() -> Any:
             + (s0 * bw0 * z00.imag() + d2 * bw2 * z22.imag()).norm_sqr())
 
 
+def laddu_bw_zlm_tagged() -> Any:
+    """:func:`laddu_bw_zlm` with its waves tagged ``"S"`` (f0 · Z00⁺) and ``"D"`` (f2 · Z22⁺).
+
+    ``tags=["S"]`` in laddu selects what ``isolate(["S0+", "f0(1500)", "Z00+"])`` keeps in gpu_laddu.
+    """
+    ld = _ld()
+    bw0 = laddu_breit_wigner(1.506, ld.parameter("f0_width"), 0)
+    bw2 = laddu_breit_wigner(1.517, ld.parameter("f2_width"), 2)
+    s0 = ld.parameter("S0+ re")
+    d2 = ld.complex(ld.parameter("D2+ re"), ld.parameter("D2+ im"))
+    z00, z22 = laddu_zlm(0, 0, "+"), laddu_zlm(2, 2, "+")
+    s_re, s_im = (s0 * bw0 * z00.real()).tagged("S"), (s0 * bw0 * z00.imag()).tagged("S")
+    d_re, d_im = (d2 * bw2 * z22.real()).tagged("D"), (d2 * bw2 * z22.imag()).tagged("D")
+    return (s_re + d_re).norm_sqr() + (s_im + d_im).norm_sqr()
+
+
 LADDU_MODELS: dict[str, Callable[[], Any]] = {
     "kmatrix": laddu_kmatrix_benchmark, "demo": laddu_demo, "bw_zlm": laddu_bw_zlm,
 }

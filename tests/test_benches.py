@@ -71,3 +71,14 @@ def test_demo_line_matches_the_cli_output():
     line = "generation 61.2 s, load/precompute 12.0 s, fit 9.8 s (812 calls, converged=True)"
     match = bench_fit.DEMO_LINE.search(line)
     assert match is not None and match[4] == "812" and match[5] == "True"
+
+
+def test_recipes_bench_runs():
+    from benches import bench_recipes
+
+    results = bench_recipes.run(300, "numpy", 0.0)
+    assert [r["model"] for r in results["results"]] == ["bw", "zlm", "bw_zlm"]
+    for r in results["results"]:
+        assert r["value_rel_diff"] < 1e-12 and r["gradient_rel_diff"] < 1e-10
+        assert r["call_recipe_s"] > 0 and r["precompute_former_s"] > 0
+    assert "| bw |" in bench_recipes.markdown(results)

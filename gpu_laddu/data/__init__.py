@@ -11,6 +11,7 @@ Examples
 from gpu_laddu.data.arrow import from_arrow
 from gpu_laddu.data.dataset import Dataset, from_numpy
 from gpu_laddu.data.ops import BinnedDataset
+from gpu_laddu.data.output import concat, write_root
 from gpu_laddu.data.parquet import read_parquet, write_parquet
 from gpu_laddu.data.readers import from_dict, from_pandas, from_polars
 from gpu_laddu.data.root import read_amptools, read_root
@@ -18,6 +19,7 @@ from gpu_laddu.data.root import read_amptools, read_root
 __all__ = [
     "BinnedDataset",
     "Dataset",
+    "concat",
     "from_arrow",
     "from_dict",
     "from_numpy",
@@ -27,4 +29,5 @@ __all__ = [
     "read_parquet",
     "read_root",
     "write_parquet",
+    "write_root",
 ]

@@ -117,7 +117,8 @@ def read_root(
     BackendUnavailableError
         uproot is not installed (``pip install gpu_laddu[root]``).
     DataError
-        Missing or unreadable file or tree, and the column errors of :func:`gpu_laddu.read_parquet`.
+        Missing or unreadable file or tree, an AmpTools-shaped tree without ``p4s``/``scalars``
+        (use :func:`read_amptools`), and the column errors of :func:`gpu_laddu.read_parquet`.
 
     Examples
     --------
@@ -134,6 +135,10 @@ def read_root(
     check_nulls_policy(nulls)
     m2_tolerance = check_m2_tolerance(m2_tolerance)
     with _open_tree(path, tree) as (ttree, source):
+        if p4s is None and scalars is None and set(_BEAM) | {_FINAL[0]} <= set(ttree.keys()):
+            raise DataError(f"{source}: this is an AmpTools tree (E_Beam, ..., E_FinalState[NumFinalState]); "
+                            f"read it with gl.read_amptools({os.fspath(path)!r}, tree={source.rsplit(':', 1)[-1]!r}, "
+                            "...), which names the final-state particles and reads the polarisation")
         return _read_flat(ttree, source, ctx, p4s=p4s, scalars=scalars, weight=weight, nulls=nulls,
                           check_finite=check_finite, m2_tolerance=m2_tolerance)
 

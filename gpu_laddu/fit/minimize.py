@@ -1,14 +1,14 @@
-"""Maximum-likelihood fits with iminuit's Migrad or scipy's L-BFGS-B, both with analytic gradients.
+"""Maximum-likelihood fits: iminuit's Migrad, scipy's L-BFGS-B, Nelder–Mead, Powell and
+trust-constr, and CMA-ES (the ``cma`` package); restarts from random points.
 
 Covariance
 ----------
 The likelihoods return ``F = 2·NLL``, so the covariance is ``2·H⁻¹`` (``H`` the Hessian of
 ``F``) and Migrad runs with ``errordef = 1`` (``Minuit.LEAST_SQUARES``), followed by
-``Minuit.hesse()``.  For L-BFGS-B (whose own inverse-Hessian estimate is too rough to
-report) ``H`` is computed after the fit by central differences of the analytic gradient,
-step ``h_i = ε^(1/3)·max(|x_i|, 1)`` (one-sided at a bound), and symmetrised,
-``(H + Hᵀ)/2``; when it is not positive definite the covariance is NaN and the fit is
-reported as not converged.
+``Minuit.hesse()``; the ``Minuit`` object is kept on the result (``result.minos()``).  For
+the other methods ``H`` is computed after the fit by central differences of the analytic
+gradient (:mod:`gpu_laddu.fit.hessian`); when it is not positive definite the covariance is
+NaN and the result is not ``accurate``.
 
 Examples
 --------
@@ -29,12 +29,13 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from gpu_laddu.errors import FitError, LikelihoodError
+from gpu_laddu.fit.hessian import Outcome, numerical_hessian
+from gpu_laddu.fit.optimizers import MINIMISERS, finite_result, rejected_note
 from gpu_laddu.fit.problem import (
     BoundsInput,
     LikelihoodLike,
@@ -49,19 +50,8 @@ from gpu_laddu.fit.problem import (
 from gpu_laddu.fit.result import FitResult
 from gpu_laddu.progress import progress_bar
 
-METHODS = ("migrad", "lbfgsb")
-_HESSIAN_STEP = float(np.finfo(np.float64).eps) ** (1.0 / 3.0)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """One minimisation from one start."""
-
-    x: np.ndarray
-    fval: float
-    covariance: np.ndarray
-    converged: bool
-    message: str
+METHODS = ("migrad", "lbfgsb", "nelder-mead", "powell", "trust-constr", "cmaes")
+__all__ = ["METHODS", "check_method", "fit", "numerical_hessian"]
 
 
 def check_method(method: str) -> str:
@@ -80,7 +70,7 @@ MIGRAD_RETRIES = 3
 """Extra Migrad runs from the last point while the minimum is invalid (and calls remain)."""
 
 
-def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float | None) -> _Outcome:
+def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float | None, seed: int) -> Outcome:
     from iminuit import Minuit
 
     def fcn(x: np.ndarray) -> float:
@@ -122,100 +112,16 @@ def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float 
     message = f"Migrad: {verdict}, EDM = {fmin.edm:.3g} (goal {fmin.edm_goal:.3g})"
     if problems:
         message += "; " + "; ".join(problems)
-    message += _rejected_note(obj)
-    x = _finite_result(obj, np.array(m.values, dtype=np.float64), "Migrad")
+    message += rejected_note(obj)
+    x = finite_result(obj, np.array(m.values, dtype=np.float64), "Migrad")
     n = len(problem.names)
     covariance = np.array(m.covariance, dtype=np.float64) if m.covariance is not None else np.full((n, n), math.nan)
-    converged = bool(fmin.is_valid) and not call_limit
-    return _Outcome(x, float(fmin.fval), covariance, converged, message)
+    valid = bool(fmin.is_valid) and not call_limit
+    accurate = bool(fmin.has_accurate_covar) and not fmin.has_made_posdef_covar and not fmin.hesse_failed
+    return Outcome(x, float(fmin.fval), covariance, valid, message, valid, accurate, m)
 
 
-def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
-                      lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Symmetrised central-difference Hessian of an analytic ``gradient`` at ``x``.
-
-    Steps are ``ε^(1/3)·max(|x_i|, 1)`` (at most a quarter of the bounded interval); a step
-    that would cross a bound is replaced by a one-sided difference.
-
-    >>> H = numerical_hessian(lambda v: np.array([2 * v[0] + v[1], v[0] + 6 * v[1]]), np.zeros(2),
-    ...                       np.full(2, -np.inf), np.array([np.inf, 0.0]))
-    >>> np.round(H, 6).tolist()
-    [[2.0, 1.0], [1.0, 6.0]]
-    """
-    n = len(x)
-    hessian = np.empty((n, n), dtype=np.float64)
-    for i in range(n):
-        h = min(_HESSIAN_STEP * max(abs(x[i]), 1.0), 0.25 * (upper[i] - lower[i]))
-        up, down = x.copy(), x.copy()
-        up[i] = x[i] + h if x[i] + h <= upper[i] else x[i]
-        down[i] = x[i] - h if x[i] - h >= lower[i] else x[i]
-        hessian[:, i] = (gradient(up) - gradient(down)) / (up[i] - down[i])
-    return 0.5 * (hessian + hessian.T)
-
-
-def _lbfgsb(obj: Objective, problem: Problem, max_calls: int | None, tol: float | None) -> _Outcome:
-    from scipy.optimize import minimize
-
-    bounds = [(lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None) for lo, hi in problem.bounds]
-    options = {"maxfun": int(max_calls)} if max_calls is not None else {}
-    res = minimize(lambda x: _step_back(obj, x), problem.x0, jac=True, method="L-BFGS-B", bounds=bounds, tol=tol,
-                   options=options)
-    x = _finite_result(obj, np.asarray(res.x, dtype=np.float64), "L-BFGS-B")
-    n = len(x)
-    message = f"L-BFGS-B: {res.message}" + _rejected_note(obj)
-    try:
-        hessian = numerical_hessian(obj.gradient, x, problem.lower, problem.upper)
-        np.linalg.cholesky(hessian)
-        covariance, posdef = 2.0 * np.linalg.inv(hessian), True
-    except LikelihoodError as exc:
-        covariance, posdef = np.full((n, n), math.nan), False
-        message += f"; Hessian not computed ({exc})"
-    except np.linalg.LinAlgError:
-        covariance, posdef = np.full((n, n), math.nan), False
-        message += "; Hessian not positive definite, no covariance"
-    return _Outcome(x, float(res.fun), covariance, bool(res.success) and posdef, message)
-
-
-STEP_BACK_SCALE = 1e3
-"""Curvature of the wall L-BFGS-B sees where the likelihood is undefined (per unit of squared distance)."""
-
-
-def _step_back(obj: Objective, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """Value and gradient for L-BFGS-B; where the likelihood is undefined, a wall around the last good point.
-
-    L-BFGS-B has no way to reject a point, and an infinite value ends its line search; the wall
-    ``f_good + s·(1 + K·|x − x_good|²)`` (``s = max(|f_good|, 1)``) is higher than any value seen
-    near the good point and slopes back towards it, so the line search retreats.
-    """
-    try:
-        return obj.value_and_gradient(x)
-    except LikelihoodError:
-        if obj.last_good is None:
-            raise
-        x_good, f_good = obj.last_good
-        d = np.where(np.isfinite(x), x - x_good, 0.0)
-        scale = max(abs(f_good), 1.0)
-        return f_good + scale * (1.0 + STEP_BACK_SCALE * float(d @ d)), 2.0 * STEP_BACK_SCALE * scale * d
-
-
-def _finite_result(obj: Objective, x: np.ndarray, method: str) -> np.ndarray:
-    """``x``, or a :class:`FitError` when the minimiser ended on non-finite parameters."""
-    if np.all(np.isfinite(x)):
-        return x
-    where = "" if obj.last_good is None else f"; the last point evaluated was {obj.last_good[0].tolist()}"
-    raise FitError(
-        f"{method} ended on non-finite parameters {x.tolist()}: its steps overflowed (very large event weights or "
-        f"likelihood values make the curvature overflow; rescale the weights){where}"
-    )
-
-
-def _rejected_note(obj: Objective) -> str:
-    if not obj.rejected:
-        return ""
-    return f"; stepped back from {obj.rejected} point(s) where the likelihood is undefined"
-
-
-_MINIMISERS = {"migrad": _migrad, "lbfgsb": _lbfgsb}
+_MINIMISERS = {"migrad": _migrad, **MINIMISERS}
 
 
 def _random_start(rng: np.random.Generator, problem: Problem) -> np.ndarray:
@@ -232,11 +138,11 @@ class _Run:
     """Minimisations of one likelihood, with their calls added up."""
 
     def __init__(self, likelihood: LikelihoodLike, method: str, max_calls: int | None, tol: float | None,
-                 progress: bool) -> None:
+                 progress: bool, seed: int) -> None:
         self.likelihood, self.method, self.max_calls, self.tol = likelihood, method, max_calls, tol
-        self.progress, self.rank, self.calls = progress, rank_of(likelihood), 0
+        self.progress, self.rank, self.calls, self.seed = progress, rank_of(likelihood), 0, seed
 
-    def __call__(self, problem: Problem, desc: str, leave: bool) -> _Outcome:
+    def __call__(self, problem: Problem, desc: str, leave: bool, start: int = 0) -> Outcome:
         """Minimise from ``problem.x0``; FitError if the start cannot be evaluated."""
         with progress_bar(self.progress, self.rank, desc=desc, unit=" calls", leave=leave) as bar:
 
@@ -250,9 +156,10 @@ class _Run:
                     obj.value_and_gradient(problem.x0)
                 except LikelihoodError as exc:
                     raise start_error(exc, problem.names, problem.x0) from exc
-                return _MINIMISERS[self.method](obj, problem, self.max_calls, self.tol)
+                return _MINIMISERS[self.method](obj, problem, self.max_calls, self.tol, self.seed + start)
             finally:
                 self.calls += obj.calls
+                obj.detach()  # later calls (MINOS, profiles) must not touch the closed bar
 
 
 def fit(
@@ -277,20 +184,23 @@ def fit(
         Start values (a mapping may name only some parameters).  Missing values come from
         the parameter definitions, else the midpoint of finite bounds; otherwise a
         :class:`~gpu_laddu.errors.FitError` names the parameters without one.
-    method : {"migrad", "lbfgsb"}
-        iminuit's Migrad (then Hesse) or scipy's L-BFGS-B (then a numerical Hessian of the
-        analytic gradient).
+    method : {"migrad", "lbfgsb", "nelder-mead", "powell", "trust-constr", "cmaes"}
+        iminuit's Migrad (then Hesse; the ``Minuit`` object is kept for ``result.minos()``),
+        scipy's L-BFGS-B, Nelder–Mead, Powell or trust-constr, or CMA-ES (``cma`` package);
+        all but Migrad get their covariance from a numerical Hessian of the analytic gradient
+        (see :mod:`gpu_laddu.fit.optimizers`).
     bounds : sequence of (low, high) pairs, or mapping, optional
         Replace the parameter definitions' bounds (``None`` for an open end).
     max_calls : int, optional
-        Call limit per start (Migrad's ``ncall``, L-BFGS-B's ``maxfun``).
+        Call limit per start (Migrad's ``ncall``, L-BFGS-B's ``maxfun``, ...; see
+        :mod:`gpu_laddu.fit.optimizers`).
     tol : float, optional
-        Migrad's ``tol`` (EDM goal ``0.002·tol``; default 0.1) or L-BFGS-B's ``tol``.
+        Migrad's ``tol`` (EDM goal ``0.002·tol``; default 0.1), scipy's ``tol``, CMA-ES's ``tolfun``.
     n_restarts : int
         Extra starts drawn uniformly within finite bounds, else in ``initial ± max(|initial|, 1)``;
         the lowest ``fval`` is kept.  Extra starts where the likelihood fails are skipped.
     seed : int, optional
-        Seed of the restart draws (fresh entropy, shared by all ranks, when None).
+        Seed of the restart draws and of CMA-ES (fresh entropy, shared by all ranks, when None).
     progress : bool
         Show progress bars (only on a terminal, and only on rank 0).
 
@@ -298,7 +208,7 @@ def fit(
     -------
     FitResult
         ``covariance = 2·H⁻¹`` (see the module notes); ``n_calls`` counts every likelihood
-        evaluation of every start.
+        evaluation of every start; with restarts, ``starts`` summarises each of them.
 
     Raises
     ------
@@ -326,34 +236,46 @@ def fit(
     if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
         raise FitError(f"tol must be a positive finite number, not {tol!r}")
     problem = resolve_problem(likelihood, initial, bounds)
-    run = _Run(likelihood, method, max_calls, tol, progress)
+    needs_seed = n_restarts > 0 or method == "cmaes"
+    base_seed = shared_seed(likelihood, seed) if needs_seed else 0
+    run = _Run(likelihood, method, max_calls, tol, progress, base_seed)
     if n_restarts == 0:
-        best = run(problem, method, True)
-        return _result(problem, best, run.calls, method, best.message)
+        only = run(problem, method, True)
+        return _result(problem, only, run.calls, method, only.message, ())
 
-    rng = np.random.default_rng(shared_seed(likelihood, seed))
-    starts = [_random_start(rng, problem) for _ in range(n_restarts)]
-    failures, best_index = 0, 0
+    rng = np.random.default_rng(base_seed)
+    starts = [problem.x0, *(_random_start(rng, problem) for _ in range(n_restarts))]
+    summary: list[dict[str, Any]] = []
+    best: Outcome | None = None
+    best_index = 0
     with progress_bar(progress, run.rank, total=n_restarts + 1, desc=f"{method} starts", unit=" fits") as bar:
-        best = run(problem, method, False)
-        bar.set_postfix(best=f"{best.fval:.10g}", refresh=False)
-        bar.update(1)
-        for k, x0 in enumerate(starts, start=1):
+        for k, x0 in enumerate(starts):
+            entry: dict[str, Any] = {"start": k, "x0": dict(zip(problem.names, np.asarray(x0).tolist()))}
             try:
-                outcome = run(problem.with_start(x0), f"{method} start {k}", False)
-            except FitError:
-                failures += 1
-                continue
-            finally:
+                outcome = run(problem.with_start(x0), method if k == 0 else f"{method} start {k}", False, k)
+            except FitError as exc:
+                if k == 0:
+                    raise
+                entry.update(fval=math.nan, valid=False, accurate=False, converged=False, message=str(exc))
+                summary.append(entry)
                 bar.update(1)
-            if outcome.fval < best.fval:
+                continue
+            entry.update(fval=outcome.fval, valid=outcome.valid, accurate=outcome.accurate,
+                         converged=outcome.converged, message=outcome.message,
+                         x=dict(zip(problem.names, outcome.x.tolist())))
+            summary.append(entry)
+            if best is None or outcome.fval < best.fval:
                 best, best_index = outcome, k
-            bar.set_postfix(best=f"{best.fval:.10g}", failed=failures, refresh=False)
-    summary = f"best of {n_restarts + 1} starts (start {best_index}; {failures} could not be evaluated)"
-    return _result(problem, best, run.calls, method, f"{best.message}; {summary}")
+            bar.set_postfix(best=f"{best.fval:.10g}", refresh=False)
+            bar.update(1)
+    assert best is not None
+    failures = sum(1 for e in summary if not math.isfinite(e["fval"]))
+    text = f"best of {n_restarts + 1} starts (start {best_index}; {failures} could not be evaluated)"
+    return _result(problem, best, run.calls, method, f"{best.message}; {text}", tuple(summary))
 
 
-def _result(problem: Problem, outcome: _Outcome, calls: int, method: str, message: str) -> FitResult:
+def _result(problem: Problem, outcome: Outcome, calls: int, method: str, message: str,
+            starts: tuple[dict[str, Any], ...]) -> FitResult:
     with np.errstate(invalid="ignore"):
         std = np.sqrt(np.diag(outcome.covariance))
     return FitResult(
@@ -366,4 +288,8 @@ def _result(problem: Problem, outcome: _Outcome, calls: int, method: str, messag
         n_calls=calls,
         message=message,
         method=method,
+        valid=outcome.valid,
+        accurate=outcome.accurate,
+        starts=starts,
+        minuit=outcome.minuit,
     )

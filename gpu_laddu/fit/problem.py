@@ -271,6 +271,10 @@ class Objective:
         """Gradient at ``x``."""
         return self.value_and_gradient(x)[1]
 
+    def detach(self) -> None:
+        """Stop reporting calls (the progress bar it reported to is closed)."""
+        self._on_call = None
+
 
 def start_error(exc: LikelihoodError, names: Sequence[str], x0: np.ndarray) -> FitError:
     """The FitError for a start where the likelihood cannot be evaluated."""

@@ -323,17 +323,19 @@ def relativistic_breit_wigner_custom(s: Any, *, mass: Any, width: Any, mass1: An
     q_r_e = _q_r(q_r)
     m0_sq = m0 * m0
     q_s, q_0 = breakup_momentum_ir(s_e, m1, m2), breakup_momentum_ir(m0_sq, m1, m2)
-    # Γ(s) = [Γ0 m0 / (q0 F0²)] · [q F² / √s]: the second factor depends on s and the daughter
-    # masses only, so with event-level s it is one cached column even when m0, Γ0 are free.
+    # Γ(s) = Γ0 m0 · [1 / (q0 F0²)] · [q F² / √s]: the last factor depends on s and the daughter
+    # masses only, so with event-level s it is one cached column even when m0, Γ0 are free; the
+    # reciprocal is a product factor too, so that with a fixed m0 and event-level daughter masses
+    # the fold pass gathers both into one cached column and Γ0 stays a per-call scalar.
     if barrier_factors and l_int:
         scale2 = q_r_e * q_r_e
         f2 = barrier_ratio(_signed_q2(s_e, m1, m2) / scale2, l_int)
         f2_0 = barrier_ratio(_signed_q2(m0_sq, m1, m2) / scale2, l_int)
         # (F/F0)² = F²/F0² with F² = z^l D_l(1)/D_l(z) exactly (the square of a principal root).
         event_part = q_s * f2 / sqrt_complex(s_e)
-        pole_part = (w0 * m0) / (q_0 * f2_0)
+        pole_part = (w0 * m0) * (1.0 / (q_0 * f2_0))
     else:
         power = 1 if barrier_factors else 2 * l_int + 1
         event_part = int_power(q_s, power) / sqrt_complex(s_e)
-        pole_part = (w0 * m0) / int_power(q_0, power)
+        pole_part = (w0 * m0) * (1.0 / int_power(q_0, power))
     return 1.0 / (m0_sq - s_e - (1j * m0 * pole_part) * event_part)

@@ -37,7 +37,7 @@ from gpu_laddu.backends.chunking import ChunkPlan, ResidentCache, StreamedCache,
 from gpu_laddu.errors import ModelError
 from gpu_laddu.ir.nodes import Node, iter_ops
 from gpu_laddu.likelihood.engines import SumsEngine, make_engine, real_rows
-from gpu_laddu.likelihood.params import resolve_parameters
+from gpu_laddu.likelihood.params import default_values, expand_amplitude_names, resolve_parameters
 from gpu_laddu.passes.standard import build_call_graph, specialize_graph
 from gpu_laddu.profiling import annotate
 
@@ -66,6 +66,7 @@ class Evaluator:
         self.ctx = dataset.ctx
         self.ctx._check_open()
         self.parameters: tuple[str, ...] = model.parameters
+        self._defaults = default_values({n: model.parameter_spec(n) for n in self.parameters})
         self.amplitudes: tuple[str, ...] = model.amplitudes
         self.n_events = dataset.n_events
         self.weights = dataset.weights
@@ -85,6 +86,9 @@ class Evaluator:
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:
         for node in iter_ops(graph, "column"):
+            check = getattr(node.attrs[0], "check_columns", None)
+            if callable(check):  # a source with its own, more specific error (e.g. a reaction's)
+                check(dataset)
             p4s, scalars = node.attrs[0].required_columns()
             dataset.require(p4s, scalars, "the model", ModelError)
 
@@ -132,11 +136,7 @@ class Evaluator:
 
     # -- activation -------------------------------------------------------------------------
     def _names(self, names: str | Iterable[str]) -> frozenset[str]:
-        wanted = frozenset([names] if isinstance(names, str) else names)
-        unknown = sorted(wanted - set(self.amplitudes))
-        if unknown:
-            raise ModelError(f"unknown amplitude name(s) {unknown}; the model has {list(self.amplitudes)}")
-        return wanted
+        return expand_amplitude_names(names, self.amplitudes)
 
     @property
     def active(self) -> frozenset[str]:
@@ -182,7 +182,7 @@ class Evaluator:
         return program
 
     def _run(self, p: ParamVector, with_gradient: bool) -> list[Any]:
-        values = resolve_parameters(p, self.parameters)
+        values = resolve_parameters(p, self.parameters, self._defaults)
         if with_gradient and not self.has_gradient and self.parameters:
             raise ModelError("this evaluator was loaded with gradient=False; use model.load(dataset) for gradients")
         program = self._program(with_gradient)

@@ -24,6 +24,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from gpu_laddu.fit import BootstrapResult, FitResult, LikelihoodLike, MCMCResult
+    from gpu_laddu.fit.scan import Profile
 
 Initial = Sequence[float] | Mapping[str, float] | np.ndarray | None
 
@@ -40,6 +41,20 @@ class FitMethods(ABC):
         from gpu_laddu.fit import fit
 
         return fit(cast("LikelihoodLike", self), initial, method, **kwargs)
+
+    def profile(self, name: str, *, size: int = 30, bound: float | tuple[float, float] = 2.0,
+                result: FitResult | None = None, initial: Initial = None) -> Profile:
+        """Profile likelihood of ``name`` (see :func:`gpu_laddu.fit.scan.profile`)."""
+        from gpu_laddu.fit.scan import profile
+
+        return profile(self, name, size=size, bound=bound, result=result, initial=initial)
+
+    def contour(self, a: str, b: str, *, cl: float | None = None, size: int = 50,
+                result: FitResult | None = None, initial: Initial = None) -> np.ndarray:
+        """MINOS contour of ``a`` and ``b`` (see :func:`gpu_laddu.fit.scan.contour`)."""
+        from gpu_laddu.fit.scan import contour
+
+        return contour(self, a, b, cl=cl, size=size, result=result, initial=initial)
 
     def mcmc(self, n_walkers: int, n_steps: int, method: str = "aies", **kwargs: Any) -> MCMCResult:
         """Sample the posterior exp(−value/2) with emcee (``"aies"``) or zeus (``"ess"``)."""

@@ -8,15 +8,17 @@ Examples
 >>> m = gl.Model(a * a + b)
 >>> m.parameters
 ('a', 'b')
->>> m.fix("b", 0.5).parameters
-('a',)
->>> m.free("b").parameters
+>>> fixed = m.fix("b", 0.5)      # a new model; ``m`` is unchanged
+>>> fixed.parameters, m.parameters
+(('a',), ('a', 'b'))
+>>> fixed.free("b").parameters
 ('a', 'b')
 """
 
 from __future__ import annotations
 
 import cmath
+import copy
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,8 +54,8 @@ class Model:
 
     Notes
     -----
-    ``fix`` and ``free`` change this model in place (and return it); evaluators and
-    likelihoods built earlier keep the settings they were built with.
+    ``fix`` and ``free`` return a new model and leave this one unchanged (laddu 0.28.1's
+    ``with_parameters`` style; before gpu_laddu 0.2 they changed the model in place).
     """
 
     def __init__(self, expr: Expression) -> None:
@@ -113,19 +115,25 @@ class Model:
         return self._expr.params[name]
 
     def fix(self, name: str, value: float) -> Model:
-        """Fix parameter ``name`` to ``value`` (it becomes a constant of compiled graphs)."""
+        """A new model with parameter ``name`` fixed to ``value`` (a constant of compiled graphs).
+
+        This model is left unchanged.
+        """
         self._check_name(name)
         value = _fixed_value(name, value)
         if not math.isfinite(value):
             raise ParameterError(f"cannot fix {name!r} to a non-finite value {value}")
-        self._fixed[name] = value
-        return self
+        return self._with_fixed({**self._fixed, name: value})
 
     def free(self, name: str) -> Model:
-        """Make a fixed parameter free again."""
+        """A new model with parameter ``name`` free again (this model is left unchanged)."""
         self._check_name(name)
-        self._fixed.pop(name, None)
-        return self
+        return self._with_fixed({k: v for k, v in self._fixed.items() if k != name})
+
+    def _with_fixed(self, fixed: dict[str, float]) -> Model:
+        new = copy.copy(self)
+        new._fixed = fixed
+        return new
 
     def _check_name(self, name: str) -> None:
         if name not in self._expr.params:

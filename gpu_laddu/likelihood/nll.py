@@ -36,7 +36,7 @@ import numpy as np
 from gpu_laddu.errors import DataError, LikelihoodError, ModelError
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
-from gpu_laddu.likelihood.params import resolve_parameters
+from gpu_laddu.likelihood.params import default_values, resolve_parameters
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -129,7 +129,7 @@ class _LikelihoodTerm(FitMethods):
     def _evaluate(self, p: ParamVector, with_gradient: bool) -> tuple[float, np.ndarray]:
         from gpu_laddu.profiling import annotate
 
-        values = resolve_parameters(p, self.parameters)
+        values = resolve_parameters(p, self.parameters, self.default_parameters)
         data = self.data_evaluator.likelihood_sums(values, log=True, with_gradient=with_gradient)
         integrals = None if self._integrals is None else self._integrals.current()
         if integrals is None:
@@ -174,18 +174,42 @@ class _LikelihoodTerm(FitMethods):
         """The analytic gradient."""
         return self._evaluate(p, with_gradient=True)[1]
 
-    def project(self, p: ParamVector, mc: Dataset | None = None, *, gather: bool = False) -> Any:
-        """Per-MC-event weights w·I·N_w/Σ_acc w·I (see :func:`gpu_laddu.likelihood.projection.project`)."""
+    def project(self, p: ParamVector, mc: Dataset | None = None, *, normalization: str = "data",
+                gather: bool = False) -> Any:
+        """Per-MC-event weights w·I·N_w/Σ_acc w·I, or w·I with ``normalization="none"`` (laddu's).
+
+        See :func:`gpu_laddu.likelihood.projection.project`.
+        """
         from gpu_laddu.likelihood.projection import project
 
-        return project(self, p, mc, gather=gather)
+        return project(self, p, mc, normalization=normalization, gather=gather)
 
     def project_with(self, p: ParamVector, names: str | Iterable[str], mc: Dataset | None = None, *,
-                     gather: bool = False) -> Any:
+                     normalization: str = "data", gather: bool = False) -> Any:
         """The projection of the named amplitudes only, with the whole model's normalisation."""
         from gpu_laddu.likelihood.projection import project_with
 
-        return project_with(self, p, names, mc, gather=gather)
+        return project_with(self, p, names, mc, normalization=normalization, gather=gather)
+
+    # -- physics results (gpu_laddu.likelihood.yields) -----------------------------------------
+    def intensity_integrals(self, generated_mc: Dataset, names: str | Iterable[str] | None = None) -> Any:
+        """Accepted and generated intensity integrals (:class:`~gpu_laddu.likelihood.yields.IntensityIntegrals`)."""
+        from gpu_laddu.likelihood.yields import IntensityIntegrals
+
+        return IntensityIntegrals(self, generated_mc, names)
+
+    def yields(self, result: Any, generated_mc: Dataset, waves: Mapping[str, Any] | None = None) -> Any:
+        """Fitted yields per wave with errors (:func:`gpu_laddu.likelihood.yields.yields`)."""
+        from gpu_laddu.likelihood.yields import yields
+
+        return yields(self, result, generated_mc, waves)
+
+    def cross_section(self, result: Any, generated_mc: Dataset, luminosity: Any,
+                      names: str | Iterable[str] | None = None) -> Any:
+        """σ = Σ_gen w·I_sel / L from an extended fit (:func:`gpu_laddu.likelihood.yields.cross_section`)."""
+        from gpu_laddu.likelihood.yields import cross_section
+
+        return cross_section(self, result, generated_mc, luminosity, names)
 
     def bootstrap_replica(self, seed: int) -> _LikelihoodTerm:
         """This likelihood with every data weight times an independent Poisson(1) draw.
@@ -206,6 +230,10 @@ class _LikelihoodTerm(FitMethods):
     def parameter_specs(self) -> dict[str, ParameterSpec]:
         """Initial values and bounds of the free parameters, by name."""
         return {name: self.model.parameter_spec(name) for name in self.parameters}
+
+    def default_parameters(self) -> dict[str, float]:
+        """Each free parameter's default (initial value, else 0): what an omitted mapping entry takes."""
+        return default_values(self.parameter_specs())
 
     def __add__(self, other: Any) -> LikelihoodSum:
         """``nll_a + nll_b``: a sum of likelihood terms sharing parameters by name."""

@@ -30,7 +30,8 @@ import numpy as np
 from gpu_laddu.errors import ContextError, ModelError, ParameterError
 from gpu_laddu.ir.expr import ParameterSpec
 from gpu_laddu.likelihood.fitting import FitMethods
-from gpu_laddu.likelihood.params import resolve_parameters
+from gpu_laddu.likelihood.params import default_values, expand_amplitude_names, resolve_parameters
+from gpu_laddu.likelihood.penalties import check_penalties
 
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
@@ -41,7 +42,8 @@ class LikelihoodSum(FitMethods):
     Parameters
     ----------
     terms : iterable of likelihood terms
-        All on the same ExecutionContext.
+        All on the same ExecutionContext; penalties (:class:`~gpu_laddu.likelihood.penalties.RidgePenalty`,
+        :class:`~gpu_laddu.likelihood.penalties.LassoPenalty`) may be among them.
     """
 
     def __init__(self, terms: Iterable[Any]) -> None:
@@ -53,9 +55,11 @@ class LikelihoodSum(FitMethods):
             flat.extend(t.terms if isinstance(t, LikelihoodSum) else [t])
         if not flat:
             raise ParameterError("a likelihood sum needs at least one term")
-        ctx = flat[0].ctx
-        for t in flat[1:]:
-            if t.ctx is not ctx:
+        check_penalties(flat)
+        contexts = [t.ctx for t in flat if t.ctx is not None]  # penalties have none
+        ctx = contexts[0] if contexts else None
+        for c in contexts[1:]:
+            if c is not ctx:
                 raise ContextError("likelihood terms of one sum must share an ExecutionContext")
         self.terms: tuple[Any, ...] = tuple(flat)
         self.ctx = ctx
@@ -86,14 +90,18 @@ class LikelihoodSum(FitMethods):
                 specs[name] = specs[name].merged(spec) if name in specs else spec
         return specs
 
+    def default_parameters(self) -> dict[str, float]:
+        """Each parameter's default (initial value, else 0): what an omitted mapping entry takes."""
+        return default_values(self.parameter_specs())
+
     def value(self, p: ParamVector) -> float:
         """Sum of the terms' values."""
-        values = resolve_parameters(p, self.parameters)
+        values = resolve_parameters(p, self.parameters, self.default_parameters)
         return float(sum(t.value(values[idx]) for t, idx in zip(self.terms, self._index)))
 
     def value_and_gradient(self, p: ParamVector) -> tuple[float, np.ndarray]:
         """Sum of values and of gradients (scattered into this sum's parameter order)."""
-        values = resolve_parameters(p, self.parameters)
+        values = resolve_parameters(p, self.parameters, self.default_parameters)
         total, grad = 0.0, np.zeros(len(self.parameters))
         for t, idx in zip(self.terms, self._index):
             v, g = t.value_and_gradient(values[idx])
@@ -108,14 +116,13 @@ class LikelihoodSum(FitMethods):
     def _each(self, method: str, names: Any = None) -> None:
         if names is None:
             for t in self.terms:
-                getattr(t, method)()
+                if hasattr(t, method):
+                    getattr(t, method)()
             return
-        wanted = {names} if isinstance(names, str) else set(names)
-        known = set().union(*(t.model.amplitudes for t in self.terms))
-        unknown = sorted(wanted - known)
-        if unknown:
-            raise ModelError(f"unknown amplitude name(s) {unknown}; the terms have {sorted(known)}")
-        for t in self.terms:
+        with_amplitudes = [t for t in self.terms if hasattr(t, "model")]  # penalties have none
+        known = tuple(dict.fromkeys(a for t in with_amplitudes for a in t.model.amplitudes))
+        wanted = expand_amplitude_names(names, known)
+        for t in with_amplitudes:
             getattr(t, method)(sorted(wanted & set(t.model.amplitudes)))
 
     def activate(self, names: str | Iterable[str]) -> None:

@@ -7,7 +7,9 @@ A frontier node that is a cheap view of another PER_EVENT node (``to_complex``, 
 ``conj``, or a product with / quotient by a constant) is not cached itself: its input is,
 and the view is applied per call (one operation per event is cheaper than reading another
 column), so that e.g. ``x`` and ``to_complex(x)``, or ``E`` and the ``2i·E`` of a
-derivative, share one column.
+derivative, share one column.  Likewise a product of two nodes that are cached anyway is
+multiplied per call rather than cached as a third column (derivative graphs are full of
+such products of a basis and an angular factor).
 
 Examples
 --------
@@ -88,7 +90,22 @@ def frontier_nodes(outputs: list[Node]) -> list[Node]:
     for o in outputs:
         if o.eval_class == EvalClass.PER_EVENT:
             mark(o)
-    return [n for n in topo_order(outputs) if id(n) in marked]
+    order = topo_order(outputs)
+    for node in order:  # a product of two cached columns is one multiply per call, not a third column
+        if id(node) in marked and node.op == "mul" and all(_available(i, marked) for i in node.inputs):
+            marked.discard(id(node))
+    return [n for n in order if id(n) in marked]
+
+
+def _available(node: Node, marked: set[int]) -> bool:
+    """Whether ``node`` is read per call without a column of its own (cached, or a view of a cached node)."""
+    while True:
+        if id(node) in marked or node.op == "const":
+            return True
+        inner = _viewed(node)
+        if inner is None:
+            return False
+        node = inner
 
 
 def split_per_event(outputs: list[Node]) -> tuple[list[Node], list[Node]]:

@@ -42,19 +42,17 @@ from typing import Any
 
 from gpu_laddu.data.dataset import Dataset
 from gpu_laddu.errors import ModelError
+from gpu_laddu.physics.frames import costheta, phi
 from gpu_laddu.physics.vectors import (
     Vec3,
     Vec4,
     add4,
     cross3,
     dot3,
-    mag3,
     mass,
     mass2,
     momentum,
     neg3,
-    scale3,
-    sub3,
     sub4,
     sum4,
     to_rest_frame,
@@ -287,7 +285,7 @@ class CosTheta(_DecayAngle):
 
     def _compute(self, xp: Any, dataset: Dataset) -> Any:
         d, z, _ = self._axes(xp, dataset)
-        return dot3(d, z) / mag3(xp, d)
+        return costheta(xp, d, z)
 
 
 class Phi(_DecayAngle):
@@ -311,9 +309,7 @@ class Phi(_DecayAngle):
 
     def _compute(self, xp: Any, dataset: Dataset) -> Any:
         d, z, y_hint = self._axes(xp, dataset)
-        y = unit3(xp, sub3(y_hint, scale3(z, dot3(y_hint, z))))
-        x = cross3(y, z)
-        return xp.arctan2(dot3(d, y), dot3(d, x))
+        return phi(xp, d, z, y_hint)
 
 
 class Angles(_Structural):

@@ -51,7 +51,7 @@ def breit_wigner() -> tuple[gl.Model, list[float]]:
 
 
 def all_ops() -> tuple[gl.Model, list[float]]:
-    """Every IR op on the per-call path (exp, log, sqrt, sin, cos, acos, atan2, cis, abs, conj, real, imag, div, ...)."""
+    """Every IR op on the per-call path (exp, log, sqrt, sin, cos, acos, atan2, cis, abs, conj, real, imag, ...)."""
     a, b, c = gl.parameter("a"), gl.parameter("b"), gl.parameter("c")
     x, y = col("x"), col("y")
     z = E.complex_(a, b) * E.cis(c * y) + E.to_complex(x)

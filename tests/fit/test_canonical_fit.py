@@ -11,13 +11,13 @@ from gpu_laddu.canonical import bw_zlm_model
 def bw_nll():
     ctx = gl.ExecutionContext(device="cpu", backend="numba")
     cm = bw_zlm_model()
-    cm.model.fix("S0+ re", cm.truth["S0+ re"])  # the shape-only NLL does not see the overall scale
-    truth = {n: cm.truth[n] for n in cm.model.parameters}
-    data = gl.generate_by_model(cm.model, truth, 20000, seed=12, ctx=ctx,
+    model = cm.model.fix("S0+ re", cm.truth["S0+ re"])  # the shape-only NLL does not see the overall scale
+    truth = {n: cm.truth[n] for n in model.parameters}
+    data = gl.generate_by_model(model, truth, 20000, seed=12, ctx=ctx,
                                 envelope_variable=gl.Mass(["kshort1", "kshort2"]))
     mc = gl.generate_kskp_mc(60000, seed=12, ctx=ctx)
-    start = {n: cm.start[n] for n in cm.model.parameters}
-    return truth, start, gl.NLL(cm.model, data, mc)
+    start = {n: cm.start[n] for n in model.parameters}
+    return truth, start, gl.NLL(model, data, mc)
 
 
 def test_fit_recovers_truth(bw_nll):

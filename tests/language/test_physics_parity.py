@@ -486,25 +486,56 @@ def test_gradients_match_laddu_and_finite_differences(laddu, data):
         assert rel(grad, _fd_gradient(expr, data["ours"], p)) < 1e-6, name
 
 
-def test_numba_matches_numpy(data):
-    """One model over every kind of function, on both CPU backends (values and gradients)."""
+def _mixed_model() -> tuple[Any, list[float]]:
+    """One model over every kind of function (a free mass, width, q_R and Euler angle)."""
     pm, pw, pq = gl.parameter("m0"), gl.parameter("w0"), gl.parameter("qr")
     amp = (gl.relativistic_breit_wigner_custom(col("s"), mass=pm, width=pw, mass1=M1, mass2=M2, l=2, q_r=pq)
            * gl.spherical_harmonic(2, 1, costheta=col("x"), phi=col("phi"))
            * gl.WignerD(1.5, 0.5, -0.5).D(alpha=gl.parameter("a"), beta=col("beta"), gamma=col("gamma"))
            * gl.blatt_weisskopf(gl.q(col("s"), mass1=M1, mass2=M2), l=1, kind=gl.BarrierKind.FULL)
            + gl.clebsch_gordan(j1=1, m1=0, j2=0.5, m2=0.5, j=1.5, m=0.5) * gl.rho(col("s"), mass1=M1, mass2=M2))
-    model = gl.Model(amp.norm_sqr())
-    p = [1.2, 0.15, 0.28, 0.6]
+    return gl.Model(amp.norm_sqr()), [1.2, 0.15, 0.28, 0.6]
+
+
+def _main_columns() -> dict[str, np.ndarray]:
     cols = _columns()
-    main = {k: v for k, v in cols.items() if len(v) == len(cols["s"])}
+    return {k: v for k, v in cols.items() if len(v) == len(cols["s"])}
+
+
+def test_numba_matches_numpy():
+    """The mixed model on both CPU backends (values and gradients)."""
+    model, p = _mixed_model()
     out = {}
     for backend in ("numpy", "numba"):
         ctx = gl.ExecutionContext(device="cpu", backend=backend)
-        ev = model.load(gl.from_numpy(p4s={}, scalars=main, ctx=ctx))
+        ev = model.load(gl.from_numpy(p4s={}, scalars=_main_columns(), ctx=ctx))
         out[backend] = (np.asarray(ctx.to_numpy(ev.evaluate(p))), np.asarray(ctx.to_numpy(ev.evaluate_gradient(p))))
     assert rel(out["numba"][0], out["numpy"][0]) < 1e-12
     assert rel(out["numba"][1], out["numpy"][1]) < 1e-12
+
+
+def test_generated_cuda_kernel_matches_the_interpreter():
+    """The mixed model's CUDA kernel (run by the C++ CUDA emulator of tests/codegen) vs NumPy."""
+    from gpu_laddu.codegen.plan import make_plan
+    from gpu_laddu.likelihood.engines import InterpreterEngine
+    from tests.codegen import cuda_emulator
+
+    if not cuda_emulator.available():
+        pytest.skip("needs g++ (C++20) to emulate CUDA on the CPU")
+    model, p = _mixed_model()
+    ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    ev = model.load(gl.from_numpy(p4s={}, scalars=_main_columns(), ctx=ctx))
+    graph = ev.specialized_graph()
+    plan = make_plan(graph[0], ev.parameters)
+    kernel = cuda_emulator.EmulatedKernel(plan, "f64")
+    columns = [ev.cache[c.attrs[0].key] for c in plan.columns]
+    reference = InterpreterEngine(ctx, ev.cache, ev.weights, ev.parameters)
+    got = kernel.sums(np.array(p), ev.weights, columns, False, True, sm_count=1)  # Σ w·I and its gradient
+    want = reference.sums(graph, np.array(p), False, True)
+    assert rel(got[:-1], want[:-1]) < 1e-12
+    # ln I: the intensity vanishes at cos θ = ±1 (Y_2^1) and at the threshold, so both count bad events
+    bad_got = kernel.sums(np.array(p), ev.weights, columns, True, True, sm_count=1)[-1]
+    assert bad_got == reference.sums(graph, np.array(p), True, True)[-1] > 0
 
 
 # -- bad input ---------------------------------------------------------------------------------

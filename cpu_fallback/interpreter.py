@@ -1,7 +1,8 @@
 """The NumPy reference interpreter of the IR — the oracle every backend is tested against.
 
 A :class:`Program` is an evaluation plan for a list of output nodes: nodes that depend on
-no event column ("uniform") are computed once per call as host scalars; event-dependent
+no event column ("uniform") are computed once per call as host scalars, with IEEE results
+(NaN, ±inf) where Python's math would raise, as the kernels of every backend; event-dependent
 nodes are computed with whole-array operations of the context's namespace ``xp`` (numpy or
 cupy), writing into buffers of the context's scratch pool so that repeated calls allocate
 nothing.  Returned arrays may alias those buffers: copy what must outlive the next call.
@@ -26,6 +27,7 @@ from typing import Any
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, topo_order
 from gpu_laddu.ir.scalar_rules import SCALAR_RULES as _SCALAR
+from gpu_laddu.ir.scalar_rules import ieee_scalar
 
 
 def _norm_sqr(xp: Any, a: Any, out: Any) -> Any:
@@ -130,7 +132,7 @@ class Program:
                 else:
                     v = 0j if node.dtype == "complex" else 0.0
             elif self._uniform[id(node)]:
-                v = _SCALAR[op](*(values[id(i)] for i in node.inputs))
+                v = ieee_scalar(op, *(values[id(i)] for i in node.inputs))  # NaN/inf as a kernel gives
             else:
                 args = [values[id(i)] for i in node.inputs]
                 dtype = complex_dt if node.dtype == "complex" else real_dt

@@ -3,7 +3,9 @@
 Same inputs and result as :func:`gpu_laddu.amplitudes.kmatrix_precompute.basis_from_channels`:
 for each event the kernel builds K̂ from the family's tables, M = Π·I + K̂·C, solves
 Mᵀ x = e_channel by Gaussian elimination with partial pivoting (as LAPACK's ``zgesv``), and
-writes b_α = Π_α·Σ_j x_j F_j w_jα.  Everything stays in registers and a few per-thread
+writes b_α = Π_α·Σ_j x_j F_j w_jα; within ``POLE_WINDOW`` of a pole it evaluates the form that
+stays regular there (:func:`gpu_laddu.amplitudes.kmatrix_precompute.pole_basis`).  Everything
+stays in registers and a few per-thread
 scratch arrays, where the whole-array version streams (N, n, n) complex temporaries through
 memory: about 10x faster on two cores at 10⁵ events.
 
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from gpu_laddu.amplitudes.kmatrix_precompute import KMatrixTables
+from gpu_laddu.amplitudes.kmatrix_precompute import POLE_WINDOW, KMatrixTables
 
 EVENTS_PER_TASK = 1024
 
@@ -61,17 +63,101 @@ def _solve_row(a: Any, x: Any, n: int, index: int) -> None:  # pragma: no cover 
         x[i] = acc / a[i, i]
 
 
+@njit(cache=True, nogil=True)
+def _solve(a: Any, x: Any, n: int) -> None:  # pragma: no cover - compiled
+    """x ← a⁻¹x (a is overwritten), partial pivoting on |re| + |im|."""
+    for col in range(n):
+        piv = col
+        best = abs(a[col, col].real) + abs(a[col, col].imag)
+        for r in range(col + 1, n):
+            size = abs(a[r, col].real) + abs(a[r, col].imag)
+            if size > best:
+                best = size
+                piv = r
+        if piv != col:
+            for c in range(n):
+                a[col, c], a[piv, c] = a[piv, c], a[col, c]
+            x[col], x[piv] = x[piv], x[col]
+        inv = 1.0 / a[col, col]
+        for r in range(col + 1, n):
+            factor = a[r, col] * inv
+            for c in range(col + 1, n):
+                a[r, c] -= factor * a[col, c]
+            x[r] -= factor * x[col]
+    for i in range(n - 1, -1, -1):
+        acc = x[i]
+        for c in range(i + 1, n):
+            acc -= a[i, c] * x[c]
+        x[i] = acc / a[i, i]
+
+
+@njit(cache=True, nogil=True)
+def _pole_event(e: int, se: float, alpha: int, f: Any, fe: int, cm: Any, pole_sq: Any, t: Any, v: Any, w: Any,
+                scale: float, index: int, a: Any, a2: Any, y: Any, p: Any, u: Any,
+                out: Any) -> None:  # pragma: no cover - compiled
+    """b_γ of event ``e`` near pole ``alpha`` (see kmatrix_precompute.pole_basis)."""
+    n_ch, n_poles = w.shape
+    for i in range(n_ch):
+        u[i] = f[i][fe] * w[i, alpha]
+    for i in range(n_ch):
+        for j in range(n_ch):
+            r = v[i, j]
+            for be in range(n_poles):
+                if be != alpha:
+                    r += t[be, i * n_ch + j] / (pole_sq[be] - se)
+            dij = (r * scale) * (f[i][fe] * f[j][fe]) * cm[j][e]
+            if i == j:
+                dij += 1.0
+            a[j, i] = dij  # Dᵀ
+            a2[j, i] = dij
+    for i in range(n_ch):
+        y[i] = 1.0 if i == index else 0.0
+        p[i] = cm[i][e] * u[i]
+    _solve(a, y, n_ch)
+    _solve(a2, p, n_ch)
+    yu = 0j
+    pu = 0j
+    for j in range(n_ch):
+        yu += y[j] * u[j]
+        pu += p[j] * u[j]
+    den = (pole_sq[alpha] - se) + scale * pu
+    for g in range(n_poles):
+        if g == alpha:
+            out[g, e] = yu / den
+            continue
+        yz = 0j
+        pz = 0j
+        for j in range(n_ch):
+            z = f[j][fe] * w[j, g]
+            yz += y[j] * z
+            pz += p[j] * z
+        out[g, e] = (yz - scale * yu / den * pz) / (pole_sq[g] - se)
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def _basis(s: Any, f: Any, barriers: bool, cm: Any, pole_sq: Any, t: Any, v: Any, w: Any, adler: Any, index: int,
-           out: Any) -> None:  # pragma: no cover - compiled
+           window: float, out: Any) -> None:  # pragma: no cover - compiled
     n_events = s.shape[0]
     n_ch, n_poles = w.shape
     for task in prange((n_events + EVENTS_PER_TASK - 1) // EVENTS_PER_TASK):
         a = np.empty((n_ch, n_ch), dtype=np.complex128)
+        a2 = np.empty((n_ch, n_ch), dtype=np.complex128)
         x = np.empty(n_ch, dtype=np.complex128)
+        pv = np.empty(n_ch, dtype=np.complex128)
+        u = np.empty(n_ch, dtype=np.complex128)
         pi_each = np.empty(n_poles)
         for e in range(task * EVENTS_PER_TASK, min(n_events, (task + 1) * EVENTS_PER_TASK)):
             se = s[e]
+            alpha = -1
+            for al in range(n_poles):
+                if abs(pole_sq[al] - se) <= window * pole_sq[al]:
+                    alpha = al
+                    break
+            if alpha >= 0:
+                scale = (se - adler[1]) / adler[2] if adler[0] != 0.0 else 1.0
+                _pole_event(e, se, alpha, f, e if barriers else 0, cm, pole_sq, t, v, w, scale, index, a, a2, x, pv,
+                            u, out)
+                continue
             pi_all = 1.0
             for al in range(n_poles):
                 p = 1.0
@@ -112,5 +198,5 @@ def basis_from_channels(tables: KMatrixTables, index: int, s: Any, f_rows: Any, 
     out = np.empty((n_poles, s.shape[0]), dtype=np.complex128)
     _basis(np.ascontiguousarray(s, dtype=np.float64), f, barriers,
            tuple(np.ascontiguousarray(r, dtype=np.complex128) for r in cm_rows), tables.pole_sq, tables.t,
-           tables.v, tables.w, tables.adler, index, out)
+           tables.v, tables.w, tables.adler, index, POLE_WINDOW, out)
     return out.T

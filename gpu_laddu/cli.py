@@ -213,7 +213,10 @@ def _bench(suite_args: Sequence[str]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``gpu-laddu``."""
+    from gpu_laddu import __version__
+
     parser = argparse.ArgumentParser(prog="gpu-laddu", description="GPU-first amplitude analysis")
+    parser.add_argument("--version", action="version", version=f"gpu-laddu {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     info = sub.add_parser("info", help="devices, backends, CUDA and MPI")
     info.add_argument("--json", action="store_true", help="machine-readable output")
@@ -242,13 +245,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TRACEBACK_ENV = "GPU_LADDU_TRACEBACK"
+"""Set to 1 to see the Python traceback of a user error instead of its one-line message."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``gpu-laddu`` console script."""
+    """Entry point of the ``gpu-laddu`` console script.
+
+    A user error (a :class:`~gpu_laddu.errors.GpuLadduError`, or a file that cannot be read
+    or written) prints one line, ``gpu-laddu: error: <what>``, to stderr and returns 2, as
+    argparse does for bad arguments; ``GPU_LADDU_TRACEBACK=1`` shows the traceback instead.
+    """
+    import os
+
+    from gpu_laddu.errors import GpuLadduError
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:  # everything after `bench` belongs to the suite's own parser
-        return _bench([a for a in argv[1:] if a != "--"])
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        if argv[:1] == ["bench"]:  # everything after `bench` belongs to the suite's own parser
+            return _bench([a for a in argv[1:] if a != "--"])
+        args = build_parser().parse_args(argv)
+        return int(args.func(args))
+    except (GpuLadduError, OSError) as exc:
+        if os.environ.get(TRACEBACK_ENV, "") not in ("", "0"):
+            raise
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"gpu-laddu: error: {text}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

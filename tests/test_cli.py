@@ -66,8 +66,7 @@ def test_convert_amptools_to_parquet(tmp_path):
     np.testing.assert_array_equal(ds.p4("final_state_1")[1], px[:, 1].astype(np.float64))
     np.testing.assert_allclose(ds.scalar("pol_angle"), np.deg2rad(45.0))
     np.testing.assert_allclose(ds.scalar("pol_magnitude"), 0.4)
-    with pytest.raises(gl.DataError):
-        main(["convert", str(tmp_path / "missing.root"), str(out)])
+    assert main(["convert", str(tmp_path / "missing.root"), str(out)]) == 2
 
 
 def test_bench_forwards_to_the_suite(monkeypatch):
@@ -77,3 +76,35 @@ def test_bench_forwards_to_the_suite(monkeypatch):
     monkeypatch.setattr(suite, "main", lambda argv: seen.setdefault("argv", argv) and 0)
     assert main(["bench", "--quick", "--no-laddu"]) == 0
     assert seen["argv"] == ["--quick", "--no-laddu"]
+
+
+def _cli(*args, env=None):
+    import os
+
+    return subprocess.run([sys.executable, "-m", "gpu_laddu.cli", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_version():
+    res = _cli("--version")
+    assert res.returncode == 0 and res.stdout.strip() == f"gpu-laddu {gl.__version__}"
+
+
+def test_user_errors_print_one_line_and_exit_2(tmp_path):
+    """Issue 14, defect 16: no traceback for a missing input, a bad device or an unwritable folder."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cases = {
+        "missing input": (["convert", str(tmp_path / "missing.root"), str(tmp_path / "out.parquet")], "missing.root"),
+        "bad device": (["demo", "--events", "10", "--device", "tpu", "--no-progress"], "tpu"),
+        "unusable folder": (["demo", "--events", "10", "--device", "cpu", "--backend", "numpy", "--no-progress",
+                             "--out", str(blocker / "plots")], "output folder"),
+    }
+    for what, (args, named) in cases.items():
+        res = _cli(*args)
+        assert res.returncode == 2, (what, res.stderr)
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("gpu-laddu: error: ") and named in lines[0], (what, lines)
+        assert "Traceback" not in res.stderr
+    res = _cli(*cases["bad device"][0], env={"GPU_LADDU_TRACEBACK": "1"})
+    assert res.returncode == 1 and "Traceback" in res.stderr

@@ -77,7 +77,7 @@ def _kmatrix(family: KMatrixFamily, name: str, couplings: Sequence[Sequence[Para
         )
     total: Expression | None = None
     for pole, pair in enumerate(couplings):
-        if len(pair) != 2:
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
             raise ModelError(f"{name!r}: coupling {pole} must be a (re, im) pair, got {pair!r}")
         beta = complex_(real_parameter(pair[0], f"{name!r} coupling {pole} re"),
                         real_parameter(pair[1], f"{name!r} coupling {pole} im"))

@@ -171,10 +171,77 @@ def basis_from_channels(tables: KMatrixTables, index: int, s: Array, f_rows: Seq
     # Row `index` of M⁻¹: solve Mᵀ x = e_index.
     unit = xp.zeros((s.shape[0], n_ch, 1), dtype=xp.complex128)
     unit[:, index, 0] = 1.0
+    near = near_pole(tables, s, xp)
+    if near is not None:  # exactly at a pole M is singular: those events get the limit below
+        system_t[near[0]] = xp.eye(n_ch)
     row = xp.linalg.solve(system_t, unit)[..., 0]
     if f is not None:
         row = row * f
-    return pi_each * (row @ xp.asarray(tables.w))
+    out = pi_each * (row @ xp.asarray(tables.w))
+    if near is not None:
+        events, alpha = near
+        for a in range(n_poles):
+            pick = events[alpha == a]
+            if pick.shape[0]:
+                out[pick] = pole_basis(tables, index, a, s[pick], None if f is None else f[pick], cm.T[pick], xp)
+    return out
+
+
+POLE_WINDOW = 1e-6
+"""Events with |m_α² − s| <= POLE_WINDOW·m_α² for a pole α take :func:`pole_basis` (the same function
+in a form that stays regular at the pole) instead of the general solve."""
+
+
+def near_pole(tables: KMatrixTables, s: Array, xp: ModuleType) -> tuple[Array, Array] | None:
+    """(event indices, pole index) of the events within :data:`POLE_WINDOW` of a pole, or None."""
+    pole_sq = xp.asarray(tables.pole_sq)
+    close = xp.abs(pole_sq[None, :] - s[:, None]) <= POLE_WINDOW * pole_sq[None, :]
+    hit = xp.any(close, axis=1)
+    if not bool(xp.any(hit)):
+        return None
+    events = xp.nonzero(hit)[0]
+    return events, xp.argmax(close[events], axis=1)
+
+
+def pole_basis(tables: KMatrixTables, index: int, alpha: int, s: Array, f: Array | None, cm: Array,
+               xp: ModuleType) -> Array:
+    """b_γ(s) for events near pole ``alpha``, regular at s = m_α² (the removable singularity).
+
+    With δ = m_α² − s, u = F∘w_α and D = I + R·C, R = A·FFᵀ∘(Σ_{β≠α} t_β/δ_β + v) (regular at the
+    pole), M/Π_α = A·u·uᵀC + δ·D and G/Π_α = [u, δ·z_γ/δ_γ]; Sherman–Morrison gives, with
+    y = D⁻ᵀe_channel, p = D⁻ᵀCu, den = δ + A·pᵀu:
+
+        b_α = yᵀu / den,   b_γ = (yᵀz_γ − A·yᵀu·pᵀz_γ/den) / δ_γ   (γ ≠ α, z_γ = F∘w_γ),
+
+    which equals the general solve wherever that is regular, and its limit at the pole.
+    ``f`` (k, n_ch) or None, ``cm`` (k, n_ch).
+    """
+    n_ch, n_poles = tables.w.shape
+    k = s.shape[0]
+    d = xp.asarray(tables.pole_sq)[None, :] - s[:, None]
+    others = xp.asarray([b != alpha for b in range(n_poles)])
+    inv = xp.where(others[None, :], 1.0 / xp.where(others[None, :], d, 1.0), 0.0)
+    r = (inv @ xp.asarray(tables.t)).reshape(k, n_ch, n_ch) + xp.asarray(tables.v)[None]
+    big_f = xp.ones((k, n_ch)) if f is None else f
+    r = r * (big_f[:, :, None] * big_f[:, None, :])
+    scale = (s - tables.adler[1]) / tables.adler[2] if tables.adler[0] else xp.ones(k)
+    r = r * scale[:, None, None]
+    d_t = xp.swapaxes(r * cm[:, None, :], -1, -2) + xp.eye(n_ch)[None]
+    w = xp.asarray(tables.w)
+    u = big_f * w[None, :, alpha]
+    rhs = xp.zeros((k, n_ch, 2), dtype=xp.complex128)
+    rhs[:, index, 0] = 1.0
+    rhs[:, :, 1] = cm * u
+    sol = xp.linalg.solve(d_t.astype(xp.complex128), rhs)
+    y, p = sol[..., 0], sol[..., 1]
+    yu = xp.sum(y * u, axis=1)
+    den = d[:, alpha] + scale * xp.sum(p * u, axis=1)
+    z = big_f[:, :, None] * w[None]
+    yz = xp.einsum("kj,kjg->kg", y, z)
+    pz = xp.einsum("kj,kjg->kg", p, z)
+    out = (yz - (scale * yu / den)[:, None] * pz) * inv
+    out[:, alpha] = yu / den
+    return out
 
 
 def kmatrix_basis(family: KMatrixFamily, channel: int | str, s: Array, *, xp: ModuleType | None = None,

@@ -80,7 +80,8 @@ def chain_rule(plan: KernelPlan) -> Chain:
             jacobian[re_row, k] += v.real
             if im_row is not None:
                 jacobian[im_row, k] += v.imag
-        return b @ jacobian
+        with np.errstate(all="ignore"):  # NaN entries give a NaN gradient (the likelihood raises)
+            return b @ jacobian
 
     return gradient
 

@@ -26,6 +26,7 @@ from typing import Any
 from gpu_laddu.codegen.plan import complex_input, lower
 from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, topo_order
+from gpu_laddu.ir.scalar_rules import ieee_scalar
 
 
 def _num(x: float) -> str:
@@ -157,9 +158,45 @@ def scalar_source(outputs: Sequence[Node], parameters: Sequence[str]) -> str:
 
 
 def scalar_function(outputs: Sequence[Node], parameters: Sequence[str]) -> Callable[[Sequence[float]], list[Any]]:
-    """``values(p)`` of :func:`scalar_source`, compiled: host floats and complexes, raising like Python
-    math does (``ValueError`` for the square root of a negative float, ``ZeroDivisionError``)."""
+    """``values(p)`` of :func:`scalar_source`, compiled: host floats and complexes.
+
+    Where Python's math raises (the square root of a negative float, a division by zero),
+    the values are those of IEEE arithmetic (NaN, ±inf), as the kernels of every backend
+    give them: the generated function runs, and only on such an error the nodes are
+    evaluated one by one with :func:`~gpu_laddu.ir.scalar_rules.ieee_scalar`.
+
+    >>> from gpu_laddu.ir.nodes import make, param
+    >>> scalar_function([make("sqrt", (param("x"),))], ["x"])([-1.0])
+    [nan]
+    """
     namespace: dict[str, Any] = {}
     exec(compile("import cmath\nimport math\n" + scalar_source(outputs, parameters), "<gpu_laddu scalars>", "exec"),
          namespace)
-    return namespace["values"]
+    fast = namespace["values"]
+    outputs, names = list(outputs), tuple(parameters)
+
+    def values(p: Sequence[float]) -> list[Any]:
+        try:
+            return list(fast(p))
+        except (ValueError, ArithmeticError):
+            return ieee_values(outputs, dict(zip(names, p)))
+
+    return values
+
+
+def ieee_values(outputs: Sequence[Node], params: dict[str, float]) -> list[Any]:
+    """The parameter-only ``outputs`` at ``params`` with IEEE arithmetic (slow: one node at a time).
+
+    >>> from gpu_laddu.ir.nodes import make, param, const
+    >>> ieee_values([make("div", (param("x"), const(0.0)))], {"x": -1.0})
+    [-inf]
+    """
+    value: dict[int, Any] = {}
+    for n in topo_order(outputs):
+        if n.op == "const":
+            value[id(n)] = n.attrs[0]
+        elif n.op == "param":
+            value[id(n)] = float(params[n.attrs[0]])
+        else:
+            value[id(n)] = ieee_scalar(n.op, *(value[id(i)] for i in n.inputs))
+    return [value[id(o)] for o in outputs]

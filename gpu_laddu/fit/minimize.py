@@ -35,7 +35,7 @@ import numpy as np
 
 from gpu_laddu.errors import FitError, LikelihoodError
 from gpu_laddu.fit.hessian import Outcome, numerical_hessian
-from gpu_laddu.fit.optimizers import MINIMISERS
+from gpu_laddu.fit.optimizers import MINIMISERS, finite_result, rejected_note
 from gpu_laddu.fit.problem import (
     BoundsInput,
     LikelihoodLike,
@@ -112,12 +112,13 @@ def _migrad(obj: Objective, problem: Problem, max_calls: int | None, tol: float 
     message = f"Migrad: {verdict}, EDM = {fmin.edm:.3g} (goal {fmin.edm_goal:.3g})"
     if problems:
         message += "; " + "; ".join(problems)
+    message += rejected_note(obj)
+    x = finite_result(obj, np.array(m.values, dtype=np.float64), "Migrad")
     n = len(problem.names)
     covariance = np.array(m.covariance, dtype=np.float64) if m.covariance is not None else np.full((n, n), math.nan)
     valid = bool(fmin.is_valid) and not call_limit
     accurate = bool(fmin.has_accurate_covar) and not fmin.has_made_posdef_covar and not fmin.hesse_failed
-    return Outcome(np.array(m.values, dtype=np.float64), float(fmin.fval), covariance, valid, message, valid,
-                   accurate, m)
+    return Outcome(x, float(fmin.fval), covariance, valid, message, valid, accurate, m)
 
 
 _MINIMISERS = {"migrad": _migrad, **MINIMISERS}

@@ -19,8 +19,8 @@ method             library call                 uses the gradient          ``max
 Without ``tol``, Nelder–Mead stops at ``fatol = 1e-5``, ``xatol = 1e-7`` and Powell at
 ``ftol = 1e-13`` (relative), ``xtol = 1e-7``: scipy's defaults stop a few tenths of a unit of
 ``F = 2·NLL`` above the minimum on large samples.  Derivative-free methods treat points where
-the likelihood cannot be evaluated as +inf;
-L-BFGS-B and trust-constr stop with a :class:`~gpu_laddu.errors.FitError` there.
+the likelihood cannot be evaluated as +inf; L-BFGS-B steps back from them (it sees a wall around
+the last good point); trust-constr stops with a :class:`~gpu_laddu.errors.FitError` there.
 
 Examples
 --------
@@ -85,13 +85,51 @@ def lbfgsb(obj: Objective, problem: Problem, max_calls: int | None, tol: float |
     from scipy.optimize import minimize
 
     options = {"maxfun": int(max_calls)} if max_calls is not None else {}
+    res = minimize(lambda x: _step_back(obj, x), problem.x0, jac=True, method="L-BFGS-B",
+                   bounds=_scipy_bounds(problem), tol=tol, options=options)
+    x = finite_result(obj, np.asarray(res.x, dtype=np.float64), "L-BFGS-B")
+    return hessian_outcome(obj.gradient, x, res.fun, problem.lower, problem.upper, bool(res.success),
+                           f"L-BFGS-B: {res.message}" + rejected_note(obj))
+
+
+STEP_BACK_SCALE = 1e3
+"""Curvature of the wall L-BFGS-B sees where the likelihood is undefined (per unit of squared distance)."""
+
+
+def _step_back(obj: Objective, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """Value and gradient for L-BFGS-B; where the likelihood is undefined, a wall around the last good point.
+
+    L-BFGS-B has no way to reject a point, and an infinite value ends its line search; the wall
+    ``f_good + s·(1 + K·|x − x_good|²)`` (``s = max(|f_good|, 1)``) is higher than any value seen
+    near the good point and slopes back towards it, so the line search retreats.
+    """
     try:
-        res = minimize(obj.value_and_gradient, problem.x0, jac=True, method="L-BFGS-B",
-                       bounds=_scipy_bounds(problem), tol=tol, options=options)
-    except LikelihoodError as exc:
-        raise _gradient_failure("L-BFGS-B", exc) from exc
-    return hessian_outcome(obj.gradient, np.asarray(res.x, dtype=np.float64), res.fun, problem.lower,
-                           problem.upper, bool(res.success), f"L-BFGS-B: {res.message}")
+        return obj.value_and_gradient(x)
+    except LikelihoodError:
+        if obj.last_good is None:
+            raise
+        x_good, f_good = obj.last_good
+        d = np.where(np.isfinite(x), x - x_good, 0.0)
+        scale = max(abs(f_good), 1.0)
+        return f_good + scale * (1.0 + STEP_BACK_SCALE * float(d @ d)), 2.0 * STEP_BACK_SCALE * scale * d
+
+
+def finite_result(obj: Objective, x: np.ndarray, method: str) -> np.ndarray:
+    """``x``, or a :class:`FitError` when the minimiser ended on non-finite parameters."""
+    if np.all(np.isfinite(x)):
+        return x
+    where = "" if obj.last_good is None else f"; the last point evaluated was {obj.last_good[0].tolist()}"
+    raise FitError(
+        f"{method} ended on non-finite parameters {x.tolist()}: its steps overflowed (very large event weights or "
+        f"likelihood values make the curvature overflow; rescale the weights){where}"
+    )
+
+
+def rejected_note(obj: Objective) -> str:
+    """The note a fit message gets when the minimiser stepped back from undefined points."""
+    if not obj.rejected:
+        return ""
+    return f"; stepped back from {obj.rejected} point(s) where the likelihood is undefined"
 
 
 def _derivative_free(name: str) -> Minimiser:

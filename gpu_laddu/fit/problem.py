@@ -165,6 +165,24 @@ def _check_inside(names: Sequence[str], x: np.ndarray, bounds: Sequence[tuple[fl
             raise ParameterError(f"initial value of {name!r} = {v} is outside its bounds ({lo}, {hi})")
 
 
+def check_likelihood(likelihood: Any) -> None:
+    """Raise :class:`FitError` unless ``likelihood`` has what :class:`LikelihoodLike` requires.
+
+    >>> try:
+    ...     check_likelihood("x")
+    ... except FitError as exc:
+    ...     print(str(exc)[-7:])
+    str 'x'
+    """
+    names = getattr(likelihood, "parameters", None)
+    if (isinstance(names, (str, bytes)) or not isinstance(names, (tuple, list))
+            or not all(callable(getattr(likelihood, m, None)) for m in ("value", "value_and_gradient"))):
+        raise FitError(
+            "the likelihood argument must be an NLL, ExtendedNLL, a sum of them or an object with parameters, value "
+            f"and value_and_gradient; got {type(likelihood).__name__} {likelihood!r:.80}"
+        )
+
+
 def resolve_problem(likelihood: LikelihoodLike, initial: ParamInput | None = None,
                     bounds: BoundsInput | None = None) -> Problem:
     """Start vector and bounds from the arguments, else from ``likelihood.parameter_specs()``.
@@ -175,6 +193,7 @@ def resolve_problem(likelihood: LikelihoodLike, initial: ParamInput | None = Non
     mapping overriding the specs' bounds (``None`` for an open end).  Values must be finite
     and inside the bounds (:class:`ParameterError` names the parameter).
     """
+    check_likelihood(likelihood)
     names = tuple(likelihood.parameters)
     if not names:
         raise FitError("the likelihood has no free parameters")
@@ -191,25 +210,34 @@ class Objective:
     ``value`` alone evaluates only the value (Migrad's line searches ask for many values and
     few gradients; a value costs a fraction of value + gradient); ``gradient`` or
     ``value_and_gradient`` evaluate both, and a value asked for at that point again is free.
-    A :class:`LikelihoodError` is cached and re-raised likewise.  ``calls`` counts likelihood
-    evaluations; ``on_call(value)`` is told of each success.
+    A :class:`LikelihoodError` is cached and re-raised likewise; a point with non-finite
+    coordinates (a minimiser lost in overflow) raises one without evaluating.  ``calls`` counts
+    likelihood evaluations, ``rejected`` the points that raised, ``last_good`` is the last
+    ``(x, value)`` evaluated; ``on_call(value)`` is told of each success.
     """
 
     def __init__(self, likelihood: LikelihoodLike, on_call: Callable[[float], None] | None = None) -> None:
         self.likelihood = likelihood
         self.calls = 0
+        self.rejected = 0
+        self.last_good: tuple[np.ndarray, float] | None = None
         self._on_call = on_call
         self._full_key: bytes | None = None
         self._full: tuple[float, np.ndarray] | LikelihoodError = LikelihoodError("nothing evaluated yet")
         self._value_key: bytes | None = None
         self._value: float | LikelihoodError = LikelihoodError("nothing evaluated yet")
 
-    def _evaluate(self, compute: Callable[[], Any]) -> Any:
+    def _evaluate(self, x: np.ndarray, compute: Callable[[], Any]) -> Any:
+        if not np.all(np.isfinite(x)):  # a minimiser lost in overflow: a point to step back from
+            self.rejected += 1
+            return LikelihoodError(f"the minimiser proposed non-finite parameters {x.tolist()}")
         self.calls += 1
         try:
             result = compute()
         except LikelihoodError as exc:
+            self.rejected += 1
             return exc
+        self.last_good = (x.copy(), float(result[0] if isinstance(result, tuple) else result))
         value = float(result[0] if isinstance(result, tuple) else result)
         if self._on_call is not None:
             self._on_call(value)
@@ -221,7 +249,7 @@ class Objective:
         key = x.tobytes()
         if key != self._full_key:
             self._full_key = key
-            self._full = self._evaluate(lambda: self.likelihood.value_and_gradient(x))
+            self._full = self._evaluate(x, lambda: self.likelihood.value_and_gradient(x))
         if isinstance(self._full, LikelihoodError):
             raise self._full
         return self._full
@@ -234,7 +262,7 @@ class Objective:
             return self.value_and_gradient(x)[0]
         if key != self._value_key:
             self._value_key = key
-            self._value = self._evaluate(lambda: self.likelihood.value(x))
+            self._value = self._evaluate(x, lambda: self.likelihood.value(x))
         if isinstance(self._value, LikelihoodError):
             raise self._value
         return self._value

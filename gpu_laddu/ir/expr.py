@@ -94,6 +94,9 @@ class Expression:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("expressions are immutable")
 
+    def __reduce__(self) -> Any:
+        return (Expression, (self.node, self.params, self.amplitudes))
+
     @property
     def parameter_names(self) -> tuple[str, ...]:
         """Parameters used, in first-appearance order."""

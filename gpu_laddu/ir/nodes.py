@@ -121,8 +121,8 @@ class Node:
     def __repr__(self) -> str:
         return f"Node({self.op}, {self.dtype}, {self.eval_class.name}, #{self.fingerprint[:8]})"
 
-    def __reduce__(self) -> Any:
-        return (_rebuild, (self.op, self.inputs, self.attrs, self.dtype))
+    def __reduce__(self) -> Any:  # the whole graph as one flat list: no recursion, however deep
+        return (_rebuild_graph, (_flatten(self),))
 
     @property
     def value(self) -> complex | float:
@@ -214,6 +214,21 @@ def make(op: str, inputs: Iterable[Node] = (), attrs: tuple[Any, ...] = ()) -> N
 
 def _rebuild(op: str, inputs: tuple[Node, ...], attrs: tuple[Any, ...], dtype: str) -> Node:
     return make(op, inputs, attrs)
+
+
+def _flatten(root: Node) -> list[tuple[str, tuple[int, ...], tuple[Any, ...]]]:
+    """``root``'s graph as ``(op, input positions, attrs)`` in topological order (root last)."""
+    order = topo_order([root])
+    index = {id(n): k for k, n in enumerate(order)}
+    return [(n.op, tuple(index[id(i)] for i in n.inputs), n.attrs) for n in order]
+
+
+def _rebuild_graph(flat: list[tuple[str, tuple[int, ...], tuple[Any, ...]]]) -> Node:
+    """The interned root of a graph written by :func:`_flatten` (unpickling)."""
+    nodes: list[Node] = []
+    for op, inputs, attrs in flat:
+        nodes.append(make(op, (nodes[k] for k in inputs), attrs))
+    return nodes[-1]
 
 
 def const(value: complex | float | int) -> Node:

@@ -1,8 +1,17 @@
 """Evaluation rules of each IR op on host scalars (used by constant folding and by the
 interpreter for event-independent nodes).
 
+Python's ``math`` raises where IEEE arithmetic gives NaN or ±inf (the square root or
+logarithm of a negative float, a division by zero, an overflowing ``exp``).  The generated
+kernels follow IEEE arithmetic, so :func:`ieee_scalar` evaluates an op like they do: the
+Python rule first, and on such an error the NumPy scalar result (NaN where NumPy has no rule
+either).  A likelihood then finds the non-finite intensity and raises
+:class:`~gpu_laddu.errors.LikelihoodError`, whatever the backend.
+
 >>> SCALAR_RULES["norm_sqr"](3 + 4j)
 25.0
+>>> ieee_scalar("sqrt", -1.0), ieee_scalar("div", 1.0, 0.0), ieee_scalar("log", 0.0)
+(nan, inf, -inf)
 """
 
 from __future__ import annotations
@@ -11,6 +20,8 @@ import cmath
 import math
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 # Uniform (host scalar) rules: Python floats/complex keep f32 arrays f32 when mixed (NEP 50).
 SCALAR_RULES: dict[str, Callable[..., Any]] = {
@@ -36,3 +47,38 @@ SCALAR_RULES: dict[str, Callable[..., Any]] = {
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
 }
+
+
+#: NumPy forms of the ops whose Python rule can raise (IEEE results: NaN, ±inf).
+_IEEE: dict[str, Callable[..., Any]] = {
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "sin": np.sin,
+    "cos": np.cos,
+    "acos": np.arccos,
+    "cis": lambda a: np.cos(a) + 1j * np.sin(a),
+    "div": np.divide,
+    "mul": np.multiply,
+    "add": np.add,
+    "sub": np.subtract,
+    "abs": np.abs,
+}
+
+
+def ieee_scalar(op: str, *args: Any) -> Any:
+    """``SCALAR_RULES[op](*args)``, with IEEE results (NaN, ±inf) where Python's math raises.
+
+    Returns a Python float or complex.
+    """
+    try:
+        return SCALAR_RULES[op](*args)
+    except (ValueError, ArithmeticError):
+        pass
+    complex_args = any(isinstance(a, complex) for a in args)
+    rule = _IEEE.get(op)
+    if rule is None:
+        return complex(math.nan, math.nan) if complex_args else math.nan
+    with np.errstate(all="ignore"):
+        value = rule(*(np.complex128(a) if complex_args else np.float64(a) for a in args))
+    return complex(value) if isinstance(value, complex) or np.iscomplexobj(value) else float(value)

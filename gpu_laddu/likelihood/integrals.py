@@ -37,6 +37,14 @@ if TYPE_CHECKING:
     from gpu_laddu.likelihood.evaluator import Evaluator
 
 CHUNK = 1 << 16
+MAX_INTEGRAL_ENTRIES = 1 << 22
+"""Largest number of complex matrix entries (64 MiB) kept for integrals; above it the MC term is summed
+over events (a coherent sum of n amplitudes needs n² entries: 10,000 amplitudes would need 1.6 GB)."""
+
+
+def integral_size(decomposition: Decomposition) -> int:
+    """Complex entries of the integral matrices and vector of ``decomposition``."""
+    return sum(len(t.coefficients) ** 2 for t in decomposition.coherent) + len(decomposition.linear_bases)
 
 
 class Integrals:
@@ -114,6 +122,10 @@ class Integrals:
 
     def sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
         """Global ``[Σ_acc w·I, Σ_acc w·∂I/∂p_k ...]`` (derivatives 0 unless ``with_gradient``)."""
+        with np.errstate(all="ignore"):  # NaN/inf coefficients: the likelihood raises on the non-finite sums
+            return self._sums(values, with_gradient)
+
+    def _sums(self, values: np.ndarray, with_gradient: bool) -> np.ndarray:
         n_nodes = self._template.shape[1]
         raw = (self._gradient if with_gradient else self._values)(values.tolist())
         c = np.array(raw[:n_nodes], dtype=np.complex128)
@@ -149,6 +161,8 @@ class NormalizationIntegrals:
             from gpu_laddu.profiling import annotate
 
             decomposition = decompose_intensity(value)
+            if decomposition is not None and integral_size(decomposition) > MAX_INTEGRAL_ENTRIES:
+                decomposition = None  # thousands of amplitudes in one coherent sum: the event loop is cheaper
             with annotate("precompute"):
                 self._by_graph[key] = None if decomposition is None else Integrals(decomposition, self.ev)
         return self._by_graph[key]

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import cmath
 import copy
 import math
 from collections.abc import Mapping
@@ -30,6 +31,16 @@ from gpu_laddu.ir.expr import Expression, ParameterSpec, as_expression
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
     from gpu_laddu.likelihood.evaluator import Evaluator
+
+
+def _fixed_value(name: str, value: Any) -> float:
+    """``value`` as a float, or a :class:`ParameterError` naming the parameter."""
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise ParameterError(f"cannot fix {name!r} to {value!r}: the value must be a real number")
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"cannot fix {name!r} to {value!r}: the value must be a real number") from exc
 
 
 class Model:
@@ -109,7 +120,7 @@ class Model:
         This model is left unchanged.
         """
         self._check_name(name)
-        value = float(value)
+        value = _fixed_value(name, value)
         if not math.isfinite(value):
             raise ParameterError(f"cannot fix {name!r} to a non-finite value {value}")
         return self._with_fixed({**self._fixed, name: value})
@@ -189,6 +200,8 @@ class Model:
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise LikelihoodError(f"the expression is undefined at these parameters: {exc}") from None
         c = complex(value)
+        if not cmath.isfinite(c):  # host math follows IEEE arithmetic (NaN, ±inf), like the kernels
+            raise LikelihoodError(f"the expression is undefined at these parameters (it evaluates to {value})")
         return c.real if real else c
 
     def kernel_source(self, target: str = "cuda", **kwargs: Any) -> str:

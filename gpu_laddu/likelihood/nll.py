@@ -48,6 +48,24 @@ if TYPE_CHECKING:
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
 
+def check_finite(value: float, gradient: np.ndarray | None, names: Sequence[str], values: np.ndarray) -> None:
+    """Raise :class:`LikelihoodError` when the value or the gradient is not finite (weights so large
+    that the sums overflow, or a parameter point where a derivative is undefined).
+
+    >>> check_finite(1.0, np.array([np.inf]), ("a",), np.array([0.0]))
+    Traceback (most recent call last):
+    ...
+    gpu_laddu.errors.LikelihoodError: the likelihood gradient is not finite ([inf]) at parameters {'a': 0.0} ...
+    """
+    where = dict(zip(names, np.asarray(values).tolist()))
+    if not np.isfinite(value):
+        raise LikelihoodError(f"the likelihood value is not finite ({value}) at parameters {where}; "
+                              "with very large event weights the sums overflow: rescale the weights")
+    if gradient is not None and not np.all(np.isfinite(gradient)):
+        raise LikelihoodError(f"the likelihood gradient is not finite ({gradient.tolist()}) at parameters {where} "
+                              "(a derivative is undefined there, or very large event weights overflow the sums)")
+
+
 class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
@@ -130,11 +148,14 @@ class _LikelihoodTerm(FitMethods):
                 f"{dict(zip(self.parameters, values.tolist()))}"
             )
         if not np.all(np.isfinite(mc_sums)):
+            what = "intensity sum" if not np.isfinite(mc_sums[0]) else "gradient of the intensity sum"
             raise LikelihoodError(
-                "the accepted-MC intensity sum is non-finite at parameters "
-                f"{dict(zip(self.parameters, values.tolist()))}"
+                f"the accepted-MC {what} is not finite at parameters {dict(zip(self.parameters, values.tolist()))}"
             )
-        return self._combine(data_sums, mc_sums, values)
+        with np.errstate(all="ignore"):  # overflow (huge weights) is reported by check_finite
+            value, grad = self._combine(data_sums, mc_sums, values)
+        check_finite(value, grad if with_gradient else None, self.parameters, values)
+        return value, grad
 
     @abstractmethod
     def _combine(self, data: np.ndarray, mc: np.ndarray, values: np.ndarray) -> tuple[float, np.ndarray]:

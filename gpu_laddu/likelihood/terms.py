@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gpu_laddu.errors import ContextError, ParameterError
+from gpu_laddu.errors import ContextError, ModelError, ParameterError
 from gpu_laddu.ir.expr import ParameterSpec
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.params import default_values, expand_amplitude_names, resolve_parameters
@@ -49,6 +49,9 @@ class LikelihoodSum(FitMethods):
     def __init__(self, terms: Iterable[Any]) -> None:
         flat: list[Any] = []
         for t in terms:
+            if not (isinstance(t, LikelihoodSum) or all(hasattr(t, a) for a in ("ctx", "parameters", "value"))):
+                raise ModelError(f"cannot add {type(t).__name__} {t!r:.80} to a likelihood: only likelihood terms "
+                                 "(NLL, ExtendedNLL, their sums) add")
             flat.extend(t.terms if isinstance(t, LikelihoodSum) else [t])
         if not flat:
             raise ParameterError("a likelihood sum needs at least one term")

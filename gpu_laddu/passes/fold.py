@@ -1,6 +1,7 @@
 """Constant folding and algebraic simplification; fixing parameters to constants.
 
-Rules (each keeps the node's dtype): ops on constants are evaluated; ``x+0, x-0, x*1,
+Rules (each keeps the node's dtype): ops on constants are evaluated (a :class:`ModelError` where that
+is undefined or not finite); ``x+0, x-0, x*1,
 x/1 → x``; ``x*0, 0/x → 0``; ``-(-x), conj(conj(x)) → x``; ``conj, real`` of a real node
 → the node; ``imag`` of a real node → 0; ``real/imag`` of ``complex(a, b)`` → ``a``/``b``
 and of ``to_complex(a)`` → ``a``/0; ``|conj x|², |-x|², |to_complex x|² → |x|²``;
@@ -23,8 +24,11 @@ True
 
 from __future__ import annotations
 
+import cmath
 from collections.abc import Mapping
+from typing import Any
 
+from gpu_laddu.errors import ModelError
 from gpu_laddu.ir.nodes import EvalClass, Node, const, make, rebuild
 from gpu_laddu.ir.scalar_rules import SCALAR_RULES as _SCALAR
 
@@ -52,7 +56,7 @@ def simplify_node(node: Node, inputs: tuple[Node, ...]) -> Node:  # noqa: C901 -
         return node
     dtype = node.dtype
     if op != "amp" and inputs and all(i.op == "const" for i in inputs):
-        value = _SCALAR[op](*(i.attrs[0] for i in inputs))
+        value = _fold_constant(op, tuple(i.attrs[0] for i in inputs))
         return _as_dtype(const(complex(value) if dtype == "complex" else float(value.real)), dtype)
     a = inputs[0]
     if op == "amp" and a.op == "const" and a.attrs[0] == 0:
@@ -110,6 +114,20 @@ def simplify_node(node: Node, inputs: tuple[Node, ...]) -> Node:  # noqa: C901 -
             if _is(b, 1):
                 return _as_dtype(a, dtype)
     return node if inputs == node.inputs else make(op, inputs, node.attrs)
+
+
+def _fold_constant(op: str, args: tuple[Any, ...]) -> Any:
+    """``op(*args)`` on constants, or a :class:`ModelError` when it is undefined or not finite
+    (a model that divides by a parameter fixed to 0, or takes the log of a negative constant)."""
+    try:
+        value = _SCALAR[op](*args)
+    except (ValueError, ArithmeticError) as exc:
+        raise ModelError(f"the constant sub-expression {op}{args!r} is undefined ({exc}): check the values "
+                         "parameters are fixed to and the constants of the model") from None
+    if not cmath.isfinite(value):
+        raise ModelError(f"the constant sub-expression {op}{args!r} is not finite ({value}): check the values "
+                         "parameters are fixed to and the constants of the model")
+    return value
 
 
 def _complex_constant_factor(product: Node) -> tuple[complex, Node] | None:

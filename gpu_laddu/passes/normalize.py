@@ -92,14 +92,22 @@ def _distinct(nodes: Iterable[Node]) -> list[Node]:
 
 
 class _Analysis:
-    """Linear forms Σ c·B of nodes (memoised), given which nodes depend on events / parameters."""
+    """Linear forms Σ c·B of nodes (memoised), given which nodes depend on events / parameters.
+
+    Forms are computed without recursion (an explicit stack, children first), so that sums of
+    thousands of amplitudes and long chains of operations analyse like short ones; the form of
+    a node with one user is extended in place by that user (a sum of n terms costs O(n)).
+    """
 
     def __init__(self, root: Node) -> None:
         self.events: dict[int, bool] = {}
         self.params: dict[int, bool] = {}
+        self.users: dict[int, int] = {}
         for n in topo_order([root]):
             self.events[id(n)] = n.op == "column" or any(self.events[id(i)] for i in n.inputs)
             self.params[id(n)] = n.op in ("param", "amp") or any(self.params[id(i)] for i in n.inputs)
+            for i in {id(i) for i in n.inputs}:
+                self.users[i] = self.users.get(i, 0) + 1
         self.memo: dict[int, list[Pair] | None] = {}
 
     def uniform(self, n: Node) -> bool:
@@ -108,41 +116,83 @@ class _Analysis:
     def per_event(self, n: Node) -> bool:
         return self.events[id(n)] and not self.params[id(n)]
 
-    def linear(self, n: Node) -> list[Pair] | None:
-        if id(n) not in self.memo:
+    def _needs(self, n: Node) -> tuple[Node, ...]:
+        """The nodes whose forms the form of ``n`` is built from."""
+        if self.uniform(n) or self.per_event(n):
+            return ()
+        op, ins = n.op, n.inputs
+        if op in ("add", "sub"):
+            return ins
+        if op in ("neg", "conj", "to_complex", "real", "imag"):
+            return ins[:1]
+        if op in ("mul", "div"):
+            return (self._factor(n)[0],)
+        return ()
+
+    def _factor(self, n: Node) -> tuple[Node, Node]:
+        """(the parameter- and event-dependent factor of a product or quotient, the other one)."""
+        a, b = n.inputs
+        if n.op == "mul" and (self.uniform(a) or self.per_event(a)):
+            a, b = b, a
+        return a, b
+
+    def linear(self, root: Node) -> list[Pair] | None:
+        """The form of ``root`` (``None`` when it is not linear in uniform coefficients); do not modify it."""
+        stack = [root]
+        while stack:
+            n = stack[-1]
+            if id(n) in self.memo:
+                stack.pop()
+                continue
+            missing = [c for c in self._needs(n) if id(c) not in self.memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
             self.memo[id(n)] = self._linear(n)
-        return self.memo[id(n)]
+        return self.memo[id(root)]
+
+    def _take(self, n: Node) -> list[Pair] | None:
+        """The memoised form of ``n``, for its user to extend: the list itself when ``n`` has no other user."""
+        form = self.memo[id(n)]
+        if form is None or self.users.get(id(n), 0) <= 1:
+            return form
+        return list(form)
 
     def _linear(self, n: Node) -> list[Pair] | None:  # noqa: C901 - one case per op
+        """The form of ``n`` from the memoised forms of :meth:`_needs`."""
         if self.uniform(n):
             return [(n, None)]
         if self.per_event(n):
             return [(const(1.0), n)]
         op, ins = n.op, n.inputs
         if op in ("add", "sub"):
-            left, right = self.linear(ins[0]), self.linear(ins[1])
-            if left is None or right is None:
+            if self.memo[id(ins[0])] is None or self.memo[id(ins[1])] is None:
                 return None
-            return left + (right if op == "add" else [(make("neg", (c,)), b) for c, b in right])
+            left = self._take(ins[0])
+            right = self.memo[id(ins[1])]
+            assert left is not None and right is not None
+            if left is right:
+                right = list(right)
+            left.extend(right if op == "add" else [(make("neg", (c,)), b) for c, b in right])
+            return left
         if op in ("neg", "conj", "to_complex"):
-            form = self.linear(ins[0])
+            form = self.memo[id(ins[0])]
             if form is None or op == "to_complex":
-                return form
+                return self._take(ins[0])
             if op == "neg":
                 return [(make("neg", (c,)), b) for c, b in form]
             return [(make("conj", (c,)), None if b is None else make("conj", (b,))) for c, b in form]
         if op in ("real", "imag"):
-            form = self.linear(ins[0])
+            form = self.memo[id(ins[0])]
             return None if form is None else [p for c, b in form for p in _part(op, c, b)]
         if op in ("mul", "div"):
             return self._product(n)
         return None
 
     def _product(self, n: Node) -> list[Pair] | None:
-        a, b = n.inputs
-        if n.op == "mul" and (self.uniform(a) or self.per_event(a)):
-            a, b = b, a  # put the parameter- and event-dependent factor first
-        form = self.linear(a)
+        a, b = self._factor(n)
+        form = self.memo[id(a)]
         if form is None:
             return None
         if self.uniform(b):

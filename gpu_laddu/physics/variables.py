@@ -126,6 +126,13 @@ class _Structural(ABC):
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
+    def __getstate__(self) -> dict[str, Any]:
+        slots = (s for cls in type(self).__mro__ for s in getattr(cls, "__slots__", ()))
+        return {s: getattr(self, s) for s in slots if hasattr(self, s)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # pickling: immutable once restored
+        self._set(**state)
+
     @property
     def key(self) -> tuple[Hashable, ...]:
         """Structural identity: the class name followed by the normalised arguments."""

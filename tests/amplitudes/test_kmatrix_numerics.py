@@ -213,3 +213,50 @@ def test_numba_kernel_is_as_accurate_as_the_whole_array_solve(family: KMatrixFam
         err_kernel = np.abs(got @ betas - direct) / np.abs(direct)
         err_whole = np.abs(whole @ betas - direct) / np.abs(direct)
         assert np.all(err_kernel <= 10 * err_whole + 1e-12), (family.name, channel, err_kernel.max())
+
+
+# ------------------------------------------------------------------ at a pole (issue 14, defect 9)
+
+
+def _pole_points(family: KMatrixFamily) -> np.ndarray:
+    poles = np.asarray(family.pole_masses, dtype=np.float64) ** 2
+    return np.concatenate([poles, poles * (1 + 3e-7), poles * (1 - 3e-7), np.nextafter(poles, 0.0)])
+
+
+@pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
+def test_exactly_at_a_pole_both_backends_give_the_limit(family: KMatrixFamily) -> None:
+    """At s = m_α² the general solve is singular (numpy gave 4.17, numba −6.25 where the limit is −0.955);
+    both backends now give the limit of the amplitude, continuous with its values nearby."""
+    kernel = pytest.importorskip("cpu_fallback.kmatrix_kernel", reason="numba is not installed")
+    n = family.n_poles
+    s = _pole_points(family)
+    betas = np.random.default_rng(9).normal(size=n) + 1j * np.random.default_rng(10).normal(size=n)
+    for channel in range(family.n_channels):
+        whole = kmatrix_basis(family, channel, s) @ betas
+        numba = kmatrix_basis(family, channel, s, solver=kernel.basis_from_channels) @ betas
+        assert np.all(np.isfinite(whole)) and np.all(np.isfinite(numba))
+        assert rel_err(numba, whole) < 1e-12, (family.name, channel)
+        # the limit: the direct solve on both sides of the pole, where it is regular
+        above = kmatrix_amplitude(family, channel, s[n:2 * n] * (1 + 1e-5) / (1 + 3e-7), betas)
+        below = kmatrix_amplitude(family, channel, s[2 * n:3 * n] * (1 - 1e-5) / (1 - 3e-7), betas)
+        limit = 0.5 * (above + below)
+        assert rel_err(whole[:n], limit) < 1e-4, (family.name, channel)
+        for near in (whole[n:2 * n], whole[2 * n:3 * n], whole[3 * n:]):  # continuity through the window
+            assert rel_err(near, whole[:n]) < 1e-5, (family.name, channel)
+
+
+@pytest.mark.laddu
+@pytest.mark.parametrize("family", [F0, A0, RHO], ids=["f0", "a0", "rho"])
+def test_pole_limit_matches_laddu_next_to_the_pole(laddu: Any, family: KMatrixFamily) -> None:
+    """laddu's own value exactly at a pole is a rounding artefact of the singular solve (a0's second pole:
+    8i, where the limit is 1.11+3.05i); next to the pole it is regular, and our value at the pole is its limit."""
+    n = family.n_poles
+    poles = np.asarray(family.pole_masses) ** 2
+    betas = era_a_betas(n)
+    f = laddu_f_vector(laddu, family, laddu.scalar("s"), betas)
+    side = np.concatenate([poles * (1 + 1e-6), poles * (1 - 1e-6)])
+    ref = laddu.Dataset.from_arrays(p4s={}, scalars={"s": side}).evaluate(
+        {str(i): f[i] for i in range(family.n_channels)})
+    for channel in range(family.n_channels):
+        limit = 0.5 * (ref[str(channel)][:n] + ref[str(channel)][n:])
+        assert rel_err(kmatrix_basis(family, channel, poles) @ betas, limit) < 1e-4, (family.name, channel)

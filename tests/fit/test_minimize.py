@@ -215,9 +215,9 @@ class Cliff:
 
 
 def test_undefined_region_during_the_fit():
-    with pytest.raises(FitError, match="L-BFGS-B stepped to parameters where the likelihood cannot") as info:
-        fit(Cliff(), method="lbfgsb", progress=False)
-    assert isinstance(info.value.__cause__, LikelihoodError)
+    stepped = fit(Cliff(), method="lbfgsb", progress=False)  # L-BFGS-B sees a wall there and steps back
+    assert stepped.converged and stepped.values["x"] == pytest.approx(0.7, abs=1e-4)
+    assert re.search(r"stepped back from [1-9]\d* point", stepped.message), stepped.message
     r = fit(Cliff(), method="migrad", progress=False)  # Migrad sees +inf there and backs off
     assert r.converged and r.values["x"] == pytest.approx(0.7, abs=1e-3)
     assert r.errors["x"] == pytest.approx(np.sqrt(2 / 20), rel=1e-3)

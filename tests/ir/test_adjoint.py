@@ -76,10 +76,11 @@ def test_host_function_names_come_from_numbers():
     assert src.startswith("def values(p):")
 
 
-def test_chain_gives_nan_where_a_uniform_derivative_fails():
+def test_chain_gives_ieee_values_where_a_uniform_derivative_fails():
     a = param("a")
     plan = make_plan(make("mul", (make("sqrt", (a,)), col("x").node)), ("a",))
-    assert np.isnan(chain_rule(plan)(np.array([0.0]), np.array([1.0]))).all()  # d√a/da = 1/(2√a) at 0
+    assert np.isposinf(chain_rule(plan)(np.array([0.0]), np.array([1.0]))).all()  # d√a/da = 1/(2√a) at 0
+    assert np.isnan(chain_rule(plan)(np.array([-1.0]), np.array([1.0]))).all()  # √ of a negative number
 
 
 def test_a_complex_value_stands_for_its_real_part():

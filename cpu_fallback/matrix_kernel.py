@@ -55,7 +55,7 @@ def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node]) -> st
     args = ", ".join([*(f"c{k}" for k in range(len(columns))), "w_all", "out"])
     lines = [
         "import cmath", "import math", "import numpy as np", "from numba import njit, prange", "", "",
-        "@njit(parallel=True, cache=True)", f"def {_name(nodes, n)}({args}):",
+        f"@njit(parallel=True, cache=True, fastmath={FASTMATH})", f"def {_name(nodes, n)}({args}):",
         "    for i in prange(out.shape[0]):",
         *body,
         "        w = w_all[i]",

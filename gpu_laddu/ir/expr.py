@@ -87,6 +87,15 @@ class Expression:
         object.__setattr__(self, "params", dict(params or {}))
         object.__setattr__(self, "amplitudes", dict(amplitudes or {}))
 
+    @classmethod
+    def _owning(cls, node: Node, params: dict[str, ParameterSpec], amplitudes: dict[str, Node]) -> Expression:
+        """An expression that takes ``params``/``amplitudes`` as they are (fresh or shared read-only dicts)."""
+        e = cls.__new__(cls)
+        object.__setattr__(e, "node", node)
+        object.__setattr__(e, "params", params)
+        object.__setattr__(e, "amplitudes", amplitudes)
+        return e
+
     node: Node
     params: dict[str, ParameterSpec]
     amplitudes: dict[str, Node]
@@ -241,7 +250,7 @@ class Expression:
 
     def apply(self, op: str, attrs: tuple[Any, ...] = ()) -> Expression:
         """A unary IR op applied to this expression."""
-        return Expression(make(op, (self.node,), attrs), self.params, self.amplitudes)
+        return Expression._owning(make(op, (self.node,), attrs), self.params, self.amplitudes)
 
     def __bool__(self) -> bool:
         raise TypeError("an Expression has no truth value")
@@ -273,6 +282,10 @@ def merge_metadata(*exprs: Expression) -> tuple[dict[str, ParameterSpec], dict[s
     """Union of parameters (by name, in order) and amplitudes (duplicate names with different content raise)."""
     params: dict[str, ParameterSpec] = {}
     amps: dict[str, Node] = {}
+    if exprs and len(exprs[0].params) + len(exprs[0].amplitudes) > 8:
+        # a long sum grows on the left: copy its metadata in C and merge only the newcomers
+        params, amps = dict(exprs[0].params), dict(exprs[0].amplitudes)
+        exprs = exprs[1:]
     for e in exprs:
         for name, spec in e.params.items():
             params[name] = params[name].merged(spec) if name in params else spec
@@ -286,7 +299,7 @@ def merge_metadata(*exprs: Expression) -> tuple[dict[str, ParameterSpec], dict[s
 def combine(op: str, *operands: Expression) -> Expression:
     """Apply an n-ary IR op to expressions, merging their metadata."""
     params, amps = merge_metadata(*operands)
-    return Expression(make(op, tuple(e.node for e in operands)), params, amps)
+    return Expression._owning(make(op, tuple(e.node for e in operands)), params, amps)
 
 
 def _real_number(name: str, what: str, value: Any) -> float:

@@ -1,8 +1,9 @@
-"""A generated Numba kernel for per-event matrix inverses (the numba backend's batched solve).
+"""A generated Numba kernel for rows of per-event matrix inverses (the numba backend's batched solve).
 
 :func:`inverse_source` writes one ``njit(parallel=True)`` function that, per event, evaluates
 the matrix elements from their per-event IR (the column leaves are its arguments), then
-inverts the matrix in place by Gauss–Jordan elimination with partial pivoting.  It replaces
+solves Aᵀ·x = e_row by Gaussian elimination with partial pivoting: x is row ``row`` of A⁻¹,
+all that a solve whose result feeds one channel needs (a K-matrix amplitude reads one row).  It replaces
 the interpreter + ``numpy.linalg.inv`` path of :mod:`gpu_laddu.language.inverse`, which
 spends its time in thousands of small array operations.  Kernels are compiled once per
 matrix graph and cached on disk like the likelihood kernels.
@@ -10,8 +11,8 @@ matrix graph and cached on disk like the likelihood kernels.
 Examples
 --------
 >>> from gpu_laddu.ir.nodes import const
->>> src = inverse_source([const(2.0)], 1, [])
->>> "prange" in src and "def gpu_laddu_inverse_" in src
+>>> src = inverse_source([const(2.0)], 1, [], 0)
+>>> "prange" in src and "def gpu_laddu_inverse_row_" in src
 True
 """
 
@@ -29,14 +30,15 @@ from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, topo_order
 
 
-def _name(nodes: Sequence[Node], n: int) -> str:
-    digest = hashlib.sha256("|".join(x.fingerprint for x in nodes).encode() + str(n).encode()).hexdigest()
-    return f"gpu_laddu_inverse_{digest[:8]}"
+def _name(nodes: Sequence[Node], n: int, row: int) -> str:
+    digest = hashlib.sha256("|".join(x.fingerprint for x in nodes).encode() + f"{n},{row}".encode()).hexdigest()
+    return f"gpu_laddu_inverse_row_{digest[:8]}"
 
 
-def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node]) -> str:
-    """Source of ``kernel(c0, ..., work, out)``: ``out[i]`` = inverse of the ``n``×``n`` matrix whose
-    row-major elements are ``nodes``, for every event ``i``; ``columns`` are the column leaves."""
+def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node], row: int) -> str:
+    """Source of ``kernel(c0, ..., w_all, out)``: ``out[i]`` = row ``row`` of the inverse of the
+    ``n``×``n`` matrix whose row-major elements are ``nodes``, for every event ``i`` (the solution
+    of Aᵀ·x = e_row by Gaussian elimination with partial pivoting); ``columns`` are the column leaves."""
     lw = PythonLowering(False)
     col = {id(c): k for k, c in enumerate(columns)}
     ref: dict[int, str] = {}
@@ -55,18 +57,18 @@ def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node]) -> st
     args = ", ".join([*(f"c{k}" for k in range(len(columns))), "w_all", "out"])
     lines = [
         "import cmath", "import math", "import numpy as np", "from numba import njit, prange", "", "",
-        f"@njit(parallel=True, cache=True, fastmath={FASTMATH})", f"def {_name(nodes, n)}({args}):",
+        f'@njit(parallel=True, cache=True, error_model="numpy", fastmath={FASTMATH})',
+        f"def {_name(nodes, n, row)}({args}):",
         "    for i in prange(out.shape[0]):",
         *body,
         "        w = w_all[i]",
-        "        o = out[i]",
+        "        x = out[i]",
     ]
-    for k, node in enumerate(nodes):
-        lines.append(f"        w[{k // n}, {k % n}] = {ref[id(node)]}")
+    for k, node in enumerate(nodes):  # w = Aᵀ
+        lines.append(f"        w[{k % n}, {k // n}] = {ref[id(node)]}")
     lines += [
         f"        for r in range({n}):",
-        f"            for c in range({n}):",
-        "                o[r, c] = 1.0 if r == c else 0.0",
+        f"            x[r] = 1.0 if r == {row} else 0.0",
         f"        for k in range({n}):",
         "            p = k",
         "            best = abs(w[k, k])",
@@ -76,23 +78,24 @@ def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node]) -> st
         "                    best = v",
         "                    p = r",
         "            if p != k:",
-        f"                for c in range({n}):",
+        f"                for c in range(k, {n}):",
         "                    tw = w[k, c]",
         "                    w[k, c] = w[p, c]",
         "                    w[p, c] = tw",
-        "                    to = o[k, c]",
-        "                    o[k, c] = o[p, c]",
-        "                    o[p, c] = to",
+        "                tx = x[k]",
+        "                x[k] = x[p]",
+        "                x[p] = tx",
         "            inv_pivot = 1.0 / w[k, k]",
-        f"            for c in range({n}):",
-        "                w[k, c] *= inv_pivot",
-        "                o[k, c] *= inv_pivot",
-        f"            for r in range({n}):",
-        "                if r != k:",
-        "                    f = w[r, k]",
-        f"                    for c in range({n}):",
-        "                        w[r, c] -= f * w[k, c]",
-        "                        o[r, c] -= f * o[k, c]",
+        f"            for r in range(k + 1, {n}):",
+        "                f = w[r, k] * inv_pivot",
+        f"                for c in range(k + 1, {n}):",
+        "                    w[r, c] -= f * w[k, c]",
+        "                x[r] -= f * x[k]",
+        f"        for k in range({n} - 1, -1, -1):",
+        "            acc = x[k]",
+        f"            for c in range(k + 1, {n}):",
+        "                acc -= w[k, c] * x[c]",
+        "            x[k] = acc / w[k, k]",
     ]
     return "\n".join(lines) + "\n"
 
@@ -100,20 +103,21 @@ def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node]) -> st
 _KERNELS: dict[tuple[str, ...], Any] = {}
 
 
-def batched_inverse(nodes: Sequence[Node], n: int, leaves: dict[Any, Any], n_events: int) -> np.ndarray:
-    """(n_events, n, n) complex128 inverses of the per-event matrices with elements ``nodes``.
+def batched_inverse_row(nodes: Sequence[Node], n: int, row: int, leaves: dict[Any, Any], n_events: int
+                        ) -> np.ndarray:
+    """(n_events, n) complex128: row ``row`` of the inverses of the per-event matrices with elements ``nodes``.
 
     ``leaves`` maps column-source keys to the arrays of the column leaves below ``nodes``.
     """
     from cpu_fallback.numba_engine import load_kernel
 
     columns = [c for c in topo_order(list(nodes)) if c.op == "column"]
-    key = tuple(x.fingerprint for x in nodes) + (str(n),)
+    key = (*(x.fingerprint for x in nodes), str(n), str(row))
     kernel = _KERNELS.get(key)
     if kernel is None:
-        kernel = _KERNELS[key] = load_kernel(inverse_source(nodes, n, columns), _name(nodes, n))
+        kernel = _KERNELS[key] = load_kernel(inverse_source(nodes, n, columns, row), _name(nodes, n, row))
     work = np.empty((n_events, n, n), dtype=np.complex128)
-    out = np.empty((n_events, n, n), dtype=np.complex128)
+    out = np.empty((n_events, n), dtype=np.complex128)
     if n_events:
         kernel(*(np.ascontiguousarray(leaves[c.attrs[0].key]) for c in columns), work, out)
     return out

@@ -47,11 +47,11 @@ class InverseElement:
         return ("inverse", tuple(m.fingerprint for m in self.matrix), self.n, self.row, self.col)
 
     def compute(self, dataset: Any, memo: dict[Any, Any]) -> Any:
-        whole = ("inverse", tuple(m.fingerprint for m in self.matrix))
-        if whole not in memo:
-            memo[whole] = _batched_inverse(self.matrix, self.n, dataset, memo)
+        key = ("inverse-row", tuple(m.fingerprint for m in self.matrix), self.row)
+        if key not in memo:
+            memo[key] = _batched_inverse_row(self.matrix, self.n, self.row, dataset, memo)
         xp = dataset.ctx.xp
-        out = xp.ascontiguousarray(memo[whole][:, self.row, self.col])
+        out = xp.ascontiguousarray(memo[key][:, self.col])
         return out if self.dtype == "complex" else xp.ascontiguousarray(out.real)
 
     def required_columns(self) -> tuple[frozenset[str], frozenset[str]]:
@@ -79,24 +79,41 @@ TILE_EVENTS = 4096
 """Events per tile when evaluating the matrix elements (intermediates stay in the CPU caches)."""
 
 
+def _batched_inverse_row(nodes: tuple[Node, ...], n: int, row: int, dataset: Any, memo: dict[Any, Any]) -> Any:
+    """(events, n): row ``row`` of every event's inverse (one generated kernel on numba; else a batched
+    inverse, shared by the rows through the memo)."""
+    if dataset.ctx.backend == "numba":
+        from cpu_fallback.matrix_kernel import batched_inverse_row
+
+        simplified, leaves = _prepared(nodes, dataset, memo)
+        return batched_inverse_row(simplified, n, row, leaves, dataset.n_events)
+    whole = ("inverse", tuple(m.fingerprint for m in nodes))
+    if whole not in memo:
+        memo[whole] = _batched_inverse(nodes, n, dataset, memo)
+    return memo[whole][:, row, :]
+
+
+def _prepared(nodes: tuple[Node, ...], dataset: Any, memo: dict[Any, Any]) -> tuple[list[Node], dict[Any, Any]]:
+    """The matrix elements simplified once (shared symmetric entries, folded constants) and their leaves."""
+    from gpu_laddu.passes.cse import cse
+    from gpu_laddu.passes.fold import fold
+
+    key = tuple(x.fingerprint for x in nodes)
+    simplified = _SIMPLIFIED.get(key)
+    if simplified is None:
+        simplified = _SIMPLIFIED[key] = fold(cse(fold(list(nodes))))
+    leaves = {leaf.attrs[0].key: leaf.attrs[0].compute(dataset, memo) for leaf in iter_ops(simplified, "column")}
+    return simplified, leaves
+
+
 def _batched_inverse(nodes: tuple[Node, ...], n: int, dataset: Any, memo: dict[Any, Any]) -> Any:
     import numpy as np
 
     from cpu_fallback.interpreter import Program
-    from gpu_laddu.passes.cse import cse
-    from gpu_laddu.passes.fold import fold
 
     ctx, xp = dataset.ctx, dataset.ctx.xp
     n_events = dataset.n_events
-    key = tuple(x.fingerprint for x in nodes)
-    simplified = _SIMPLIFIED.get(key)
-    if simplified is None:  # shared symmetric entries, folded constants
-        simplified = _SIMPLIFIED[key] = fold(cse(fold(list(nodes))))
-    leaves = {leaf.attrs[0].key: leaf.attrs[0].compute(dataset, memo) for leaf in iter_ops(simplified, "column")}
-    if ctx.backend == "numba":  # one generated per-event kernel: elements and Gauss–Jordan inverse
-        from cpu_fallback.matrix_kernel import batched_inverse
-
-        return batched_inverse(simplified, n, leaves, n_events)
+    simplified, leaves = _prepared(nodes, dataset, memo)
     program = Program(simplified, ctx, dtypes=(np.float64, np.complex128))
     stacked = xp.empty((n_events, n, n), dtype=xp.complex128)
     tile = n_events if ctx.backend_impl.device_kind != "cpu" else TILE_EVENTS

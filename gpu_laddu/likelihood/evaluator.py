@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cpu_fallback.frontier_kernel import frontier_program
 from cpu_fallback.interpreter import Program
 from gpu_laddu.backends.chunking import ChunkPlan, ResidentCache, StreamedCache, plan_chunks
 from gpu_laddu.errors import ModelError
@@ -103,7 +104,7 @@ class Evaluator:
         ctx, plan, xp = self.ctx, self.chunk_plan, self.ctx.xp
         res, on_host = ctx.resources, ctx.backend_impl.device_kind == "cpu"
         with annotate("precompute"), ctx.device_scope():
-            program = Program(frontier, ctx, dtypes=(np.float64, np.complex128))
+            program = frontier_program(frontier, ctx, (np.float64, np.complex128))
             cache: ResidentCache | StreamedCache = (
                 StreamedCache(plan, dtypes, res.empty_host, res.to_device, on_host=on_host) if plan.streamed
                 else ResidentCache())

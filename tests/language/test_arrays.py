@@ -108,3 +108,29 @@ def test_arrays_match_laddu(laddu):  # type: ignore[no-untyped-def]
 def test_dimension_errors_at_build(call, match):  # type: ignore[no-untyped-def]
     with pytest.raises(ModelError, match=match):
         call()
+
+
+def test_large_precompute_graphs_use_a_generated_kernel_on_numba():
+    from cpu_fallback.frontier_kernel import MIN_NODES, FrontierKernel, _op_count, frontier_program
+    from gpu_laddu.passes.standard import build_call_graph
+
+    numba_ctx = gl.ExecutionContext(device="cpu", backend="numba")
+    numpy_ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    a = gl.matrix([[gl.scalar(f"a{i}{j}") + (2.0 if i == j else 0.0) for j in range(4)] for i in range(4)])
+    x = gl.solve(a, gl.vector([gl.complex(gl.parameter(f"r{i}"), gl.scalar(f"b{i}")) for i in range(4)]))
+    v = gl.Vec3(gl.scalar("a00"), gl.scalar("a01"), gl.scalar("a02"))
+    w = gl.Vec3(gl.scalar("a10"), 1.0, gl.scalar("a11"))
+    costheta, phi = gl.scalar("a00").cos(), v.cross(w).unit().phi()
+    extra = v.mag().log() * gl.parameter("r0")
+    for l in range(1, 7):
+        extra = extra + gl.spherical_harmonic(l, l // 2, costheta=costheta, phi=phi) * gl.parameter(f"r{l % 4}")
+    model = gl.Model((gl.dot(x, x.conj()) + extra).real())
+    frontier, _ = build_call_graph(model.expression.node, model.parameters, model.fixed, True)
+    assert _op_count(frontier) >= MIN_NODES
+    assert isinstance(frontier_program(frontier, numba_ctx, (np.float64, np.complex128)), FrontierKernel)
+    ds_numba, _ = _dataset(numba_ctx, 4)
+    ds_numpy, _ = _dataset(numpy_ctx, 4)
+    p = np.linspace(0.2, 0.8, 4)
+    got = np.asarray(model.load(ds_numba).evaluate(p))
+    expected = np.asarray(model.load(ds_numpy).evaluate(p))
+    assert np.max(np.abs(got - expected)) <= 1e-12 * np.max(np.abs(expected))

@@ -80,8 +80,20 @@ class Evaluator:
         self._graphs: dict[frozenset[str], list[Node]] = {}
         self._programs: dict[tuple[bool, frozenset[str]], Program] = {}
         self._engine: SumsEngine | None = None
+        self._prefetch_kernel()
 
     # -- load ---------------------------------------------------------------------------
+    def _prefetch_kernel(self) -> None:
+        """On the numba backend, start compiling the value + gradient kernel of the all-active graph
+        in the background: it then compiles while the next dataset (the accepted MC) precomputes.
+        The kernel is the same for every dataset of a model, so the MC evaluator finds it under way."""
+        if self.ctx.backend != "numba" or not self.has_gradient or not self.n_events:
+            return
+        from cpu_fallback.numba_engine import prefetch_kernel
+        from gpu_laddu.codegen.plan import make_plan
+
+        prefetch_kernel(make_plan(self.specialized_graph()[0], self.parameters), self.ctx.precision)
+
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:
         for node in iter_ops(graph, "column"):

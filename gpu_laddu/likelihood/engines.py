@@ -11,7 +11,8 @@ other sums are then meaningless and the likelihood raises).  Derivative sums are
 ``with_gradient`` is false.  One engine per backend, chosen by :func:`make_engine`:
 
 * ``numpy``: the reference interpreter (whole-array numpy operations) + accurate reductions;
-* ``numba``: fused ``njit(nogil=True)`` kernels per graph (value + gradient, value only) run on the context's threads (:mod:`cpu_fallback.numba_engine`);
+* ``numba``: fused ``njit(nogil=True)`` kernels per graph (value + gradient, value only) run on
+  the context's threads (:mod:`cpu_fallback.numba_engine`);
 * ``cupy``: one fused CUDA kernel per graph with an on-device reduction
   (:mod:`gpu_laddu.backends.cupy_backend`).
 

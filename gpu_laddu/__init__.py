@@ -33,6 +33,7 @@ from gpu_laddu.context import ExecutionContext, default_context
 from gpu_laddu.data import (
     BinnedDataset,
     Dataset,
+    ParquetStream,
     from_arrow,
     from_dict,
     from_numpy,
@@ -139,6 +140,7 @@ __all__ = [
     "mcmc",
     "parameter",
     "read_amptools",
+    "ParquetStream",
     "read_parquet",
     "read_root",
     "write_parquet",

@@ -216,6 +216,12 @@ class Evaluator:
             yield lo, hi, (cache.chunk(lo, hi, keys) if isinstance(cache, StreamedCache)
                            else {key: cache[key][lo:hi] for key in keys})
 
+    def weighted_tiles(self, keys: Iterable[Any]) -> Iterator[tuple[int, Mapping[Any, Any], Any]]:
+        """``(events, columns, weights)`` per tile of :meth:`cache_tiles` (the normalisation integrals'
+        input; a :class:`~gpu_laddu.likelihood.streamed.StreamedEvaluator` yields its row groups)."""
+        for lo, hi, columns in self.cache_tiles(keys):
+            yield hi - lo, columns, self.weights[lo:hi]
+
     def _run_tiled(self, program: Program, params: dict[str, float]) -> list[Any]:
         """``program`` tile by tile (a streamed cache, or a budget too tight for one tile), into
         whole-dataset outputs."""

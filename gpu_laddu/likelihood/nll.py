@@ -33,10 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gpu_laddu.data.stream import ParquetStream
 from gpu_laddu.errors import DataError, LikelihoodError, ModelError
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 from gpu_laddu.likelihood.params import resolve_parameters
+from gpu_laddu.likelihood.streamed import StreamedEvaluator
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -51,7 +53,8 @@ ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
-    def __init__(self, model: Model, data: Dataset, accmc: Dataset, *, normalization: str = "auto") -> None:
+    def __init__(self, model: Model, data: Dataset, accmc: Dataset | ParquetStream, *,
+                 normalization: str = "auto") -> None:
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
         for what, ds in (("data", data), ("accepted-MC", accmc)):
             if ds.n_events_global == 0:
@@ -61,11 +64,15 @@ class _LikelihoodTerm(FitMethods):
         self.ctx = data.ctx
         self.model = model
         self.data_evaluator: Evaluator = model.load(data)
-        self.mc_evaluator: Evaluator = model.load(accmc)
+        self.mc_evaluator: Evaluator | StreamedEvaluator = (
+            _streamed(model, accmc) if isinstance(accmc, ParquetStream) else model.load(accmc))
         self.parameters: tuple[str, ...] = self.data_evaluator.parameters
         self.n_data = data.sum_weights
         self._data_start = data.global_start
         self._integrals = NormalizationIntegrals(self.mc_evaluator) if normalization == "auto" else None
+        mc_ev = self.mc_evaluator
+        if isinstance(mc_ev, StreamedEvaluator) and (self._integrals is None or self._integrals.current() is None):
+            mc_ev.validate()  # every row group read and checked before any fit
 
     # -- activation (forwarded to data and MC) ---------------------------------------------
     def activate(self, names: str | Iterable[str]) -> None:
@@ -189,6 +196,10 @@ class _LikelihoodTerm(FitMethods):
         return f"{type(self).__name__}(parameters={list(self.parameters)}, device={self.ctx.device!r})"
 
 
+def _streamed(model: Model, stream: ParquetStream) -> StreamedEvaluator:
+    return StreamedEvaluator(model, stream)
+
+
 class NLL(_LikelihoodTerm):
     """laddu 0.28.1's shape-only NLL, 2·[N_w·ln Σ_acc w·I − Σ_data w·ln I].
 
@@ -198,8 +209,11 @@ class NLL(_LikelihoodTerm):
     ----------
     model : Model
     data : Dataset
-    accmc : Dataset
-        Accepted Monte Carlo (same context as ``data``).
+    accmc : Dataset or ParquetStream
+        Accepted Monte Carlo (same context as ``data``).  A
+        :class:`~gpu_laddu.data.stream.ParquetStream` is read row group by row group and never
+        kept (:mod:`gpu_laddu.likelihood.streamed`): with normalisation integrals, memory
+        independent of its size.
     normalization : {"auto", "events"}
         ``auto``: precomputed normalisation integrals when the intensity allows them (same
         values and gradients, MC cost independent of the MC size), else the event loop;

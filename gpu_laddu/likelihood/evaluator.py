@@ -76,11 +76,50 @@ class Evaluator:
         self.chunk_plan: ChunkPlan = plan_chunks(self.n_events, sum(d.itemsize for d in dtypes.values()),
                                                  self.ctx.memory.available())
         self.cache: ResidentCache | StreamedCache = self._precompute(frontier, dataset, dtypes)
+        self._finish()
+
+    def _finish(self) -> None:
         self._active = frozenset(self.amplitudes)
         self._graphs: dict[frozenset[str], list[Node]] = {}
         self._programs: dict[tuple[bool, frozenset[str]], Program] = {}
         self._engine: SumsEngine | None = None
         self._prefetch_kernel()
+
+    @classmethod
+    def from_parts(cls, model: Model, ctx: Any, parts: Iterable[Evaluator], n_events: int, *,
+                   gradient: bool = True) -> Evaluator:
+        """One resident evaluator of ``n_events`` events on ``ctx`` from the evaluators of consecutive
+        parts of them (row groups, say), consumed one at a time: each part's cache columns and
+        weights are copied into the whole's, then the part can be dropped.  Peak memory: the whole
+        cache plus one part, never the raw columns of all events."""
+        self = cls.__new__(cls)
+        self.ctx = ctx
+        ctx._check_open()
+        self.parameters, self.amplitudes = model.parameters, model.amplitudes
+        self.n_events, self.has_gradient = int(n_events), gradient
+        frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed, gradient)
+        dtypes = self._cache_dtypes(frontier)
+        xp = ctx.xp
+        with ctx.device_scope():
+            cache = ResidentCache({key: xp.empty(self.n_events, dtype=dt) for key, dt in dtypes.items()})
+            weights = xp.empty(self.n_events, dtype=np.float64)
+            pos = 0
+            for part in parts:
+                n = part.n_events
+                if isinstance(part.cache, StreamedCache) or pos + n > self.n_events:
+                    raise ModelError(f"from_parts needs resident parts of {self.n_events} events in all")
+                for key, column in cache.items():
+                    column[pos:pos + n] = part.cache[key]
+                weights[pos:pos + n] = part.weights
+                pos += n
+        if pos != self.n_events:
+            raise ModelError(f"from_parts: the parts hold {pos} events, not {self.n_events}")
+        self.weights = weights
+        self.chunk_plan = plan_chunks(self.n_events, sum(d.itemsize for d in dtypes.values()), None)
+        self.cache = cache
+        ctx.memory.track(cache, self.chunk_plan.device_bytes)
+        self._finish()
+        return self
 
     # -- load ---------------------------------------------------------------------------
     def _prefetch_kernel(self) -> None:

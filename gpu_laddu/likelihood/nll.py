@@ -38,7 +38,7 @@ from gpu_laddu.errors import DataError, LikelihoodError, ModelError
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 from gpu_laddu.likelihood.params import resolve_parameters
-from gpu_laddu.likelihood.streamed import StreamedEvaluator
+from gpu_laddu.likelihood.streamed import StreamedEvaluator, load_streamed
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -53,7 +53,7 @@ ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
-    def __init__(self, model: Model, data: Dataset, accmc: Dataset | ParquetStream, *,
+    def __init__(self, model: Model, data: Dataset | ParquetStream, accmc: Dataset | ParquetStream, *,
                  normalization: str = "auto") -> None:
         data.ctx.check_same(accmc.ctx, "the accepted-MC dataset")
         for what, ds in (("data", data), ("accepted-MC", accmc)):
@@ -63,12 +63,19 @@ class _LikelihoodTerm(FitMethods):
             raise ModelError(f"normalization must be 'auto' or 'events', not {normalization!r}")
         self.ctx = data.ctx
         self.model = model
-        self.data_evaluator: Evaluator = model.load(data)
+        self.data_evaluator: Evaluator = (load_streamed(model, data) if isinstance(data, ParquetStream)
+                                          else model.load(data))
         self.mc_evaluator: Evaluator | StreamedEvaluator = (
             _streamed(model, accmc) if isinstance(accmc, ParquetStream) else model.load(accmc))
         self.parameters: tuple[str, ...] = self.data_evaluator.parameters
-        self.n_data = data.sum_weights
-        self._data_start = data.global_start
+        if isinstance(data, ParquetStream):
+            weights = self.data_evaluator.weights
+            local = float(self.ctx.xp.sum(weights)) if data.n_events else 0.0
+            self.n_data = float(self.ctx.comm.allreduce_sum(np.array([local]))[0])
+            self._data_start = data.row_groups[0][1] if data.row_groups else data.n_events_global
+        else:
+            self.n_data = data.sum_weights
+            self._data_start = data.global_start
         self._integrals = NormalizationIntegrals(self.mc_evaluator) if normalization == "auto" else None
         mc_ev = self.mc_evaluator
         if isinstance(mc_ev, StreamedEvaluator) and (self._integrals is None or self._integrals.current() is None):
@@ -208,7 +215,10 @@ class NLL(_LikelihoodTerm):
     Parameters
     ----------
     model : Model
-    data : Dataset
+    data : Dataset or ParquetStream
+        A :class:`~gpu_laddu.data.stream.ParquetStream` is precomputed row group by row group
+        (:func:`~gpu_laddu.likelihood.streamed.load_streamed`): the raw columns of all events are
+        never in memory at once.
     accmc : Dataset or ParquetStream
         Accepted Monte Carlo (same context as ``data``).  A
         :class:`~gpu_laddu.data.stream.ParquetStream` is read row group by row group and never

@@ -153,3 +153,22 @@ class StreamedEvaluator:
 
     def __repr__(self) -> str:
         return f"StreamedEvaluator({self.stream!r})"
+
+
+def load_streamed(model: Model, stream: ParquetStream, *, gradient: bool = True) -> Evaluator:
+    """A resident evaluator of ``stream``'s events (this rank's row groups), precomputed in bounded
+    memory: each row group is read, checked, precomputed, copied into the whole cache and released
+    (:meth:`Evaluator.from_parts`), so the raw columns of all events are never held at once.
+
+    >>> import numpy as np, tempfile, os, gpu_laddu as gl
+    >>> from gpu_laddu.data.stream import ParquetStream
+    >>> ctx = gl.ExecutionContext(device="cpu", backend="numpy")
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.parquet")
+    >>> gl.write_parquet(gl.from_numpy(scalars={"x": np.arange(1.0, 6.0)}, ctx=ctx), path, row_group_size=2)
+    >>> a = gl.parameter("a")
+    >>> ev = load_streamed(gl.Model(gl.Scalar("S", a) * gl.constant(2.0)), ParquetStream(path, ctx=ctx))
+    >>> ev.n_events, ev.evaluate([1.5]).real.tolist()
+    (5, [3.0, 3.0, 3.0, 3.0, 3.0])
+    """
+    parts = (Evaluator(model, ds, gradient=gradient) for _, _, ds in stream.groups())
+    return Evaluator.from_parts(model, stream.ctx, parts, stream.n_events, gradient=gradient)

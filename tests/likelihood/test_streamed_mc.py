@@ -108,3 +108,21 @@ def test_stream_argument_errors(tmp_path):
     _, mc = datasets(ctx, 10, 20)
     with pytest.raises(gl.DataError, match="row_group_size"):
         ParquetStream.spill(mc, row_group_size=0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_streamed_data_precompute_matches_in_memory(tmp_path, backend):
+    """Data read and precomputed row group by row group (load_streamed) gives the same likelihood."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    ctx = gl.ExecutionContext(device="cpu", backend=backend)
+    data, mc = datasets(ctx, 500, 600)
+    model, p = MODELS["kmatrix_like"]()
+    d_stream = ParquetStream(_write(data, tmp_path / "data.parquet", 64), ctx=ctx)
+    m_stream = ParquetStream(_write(mc, tmp_path / "mc.parquet", 100), ctx=ctx)
+    ref, got = gl.NLL(model, data, mc), gl.NLL(model, d_stream, m_stream)
+    assert got.data_evaluator.n_events == 500 and got.n_data == pytest.approx(ref.n_data, rel=1e-15)
+    v_ref, g_ref = ref.value_and_gradient(p)
+    v_got, g_got = got.value_and_gradient(p)
+    assert _rel(v_got, v_ref) <= TOL and _rel(g_got, g_ref) <= TOL
+    assert _rel(got.bootstrap_replica(3).value(p), ref.bootstrap_replica(3).value(p)) <= TOL

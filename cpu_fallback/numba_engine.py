@@ -54,7 +54,7 @@ import numpy as np
 from cpu_fallback.numba_codegen import CHUNK, emit_numba
 from cpu_fallback.threads import run_tasks
 from gpu_laddu.codegen.chain import Chain, chain_rule, finish_sums
-from gpu_laddu.codegen.plan import KernelPlan, make_plan
+from gpu_laddu.codegen.plan import KernelPlan, cached_plan
 from gpu_laddu.ir.nodes import Node
 
 CACHE_ENV = "GPU_LADDU_CACHE_DIR"
@@ -254,10 +254,10 @@ class NumbaEngine:
         bound = self._bound.get(key)
         if bound is None:
             precision = self.ctx.precision
-            plan = make_plan(graph[0], self.parameters, gradient=with_gradient)
+            plan = cached_plan(graph[0], self.parameters, with_gradient)
             kernel = get_kernel(plan, precision)
             if with_gradient:
-                prefetch_kernel(make_plan(graph[0], self.parameters, gradient=False), precision)
+                prefetch_kernel(cached_plan(graph[0], self.parameters, False), precision)
             columns = tuple(np.ascontiguousarray(self.cache[c.attrs[0].key]) for c in plan.columns)
             n_chunks = -(-int(self.weights.shape[0]) // CHUNK)
             bound = _Bound(kernel, chain_rule(plan), columns, np.zeros((n_chunks, plan.n_out)))

@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -202,3 +203,16 @@ def make_plan(value: Node, parameters: Sequence[str], kind: str | None = None, *
     return KernelPlan(kernel_name(kind, fingerprint), fingerprint, key, outputs, order, columns, uniform,
                       value_nodes, grad_nodes, casts, param_slots, {id(n): k for k, n in enumerate(order)},
                       frozenset(id(n) for n in uniform), parameters, boundary, slots)
+
+
+@functools.lru_cache(maxsize=64)
+def cached_plan(value: Node, parameters: tuple[str, ...], gradient: bool = True) -> KernelPlan:
+    """:func:`make_plan` memoised on the (interned) value node and the parameter order: the engines
+    of every dataset and row group of a model share one plan per kernel.
+
+    >>> from gpu_laddu.ir.nodes import param
+    >>> cached_plan(param("a"), ("a",)) is cached_plan(param("a"), ("a",))
+    True
+    """
+    return make_plan(value, parameters, gradient=gradient)
+

@@ -129,9 +129,9 @@ class Evaluator:
         if self.ctx.backend != "numba" or not self.has_gradient or not self.n_events:
             return
         from cpu_fallback.numba_engine import prefetch_kernel
-        from gpu_laddu.codegen.plan import make_plan
+        from gpu_laddu.codegen.plan import cached_plan
 
-        prefetch_kernel(make_plan(self.specialized_graph()[0], self.parameters), self.ctx.precision)
+        prefetch_kernel(cached_plan(self.specialized_graph()[0], self.parameters), self.ctx.precision)
 
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:

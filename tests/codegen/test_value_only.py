@@ -65,8 +65,9 @@ def test_numba_value_call_compiles_only_the_value_kernel(tmp_path, monkeypatch):
     nll = gl.NLL(model, data, mc, normalization="events")
     before = kernel_stats()
     v = nll.value([0.3, 0.4])
-    assert kernel_stats()["compiled"] == before["compiled"] + 1
-    assert [f.name.split("_")[2] for f in tmp_path.joinpath("numba").glob("gpu_laddu_*.py")] == ["val"]
+    assert kernel_stats()["compiled"] == before["compiled"] + 1  # in this process: the value kernel only
+    # (the loads prefetch the value + gradient kernel, compiled by a child process in the background)
+    assert "val" in [f.name.split("_")[2] for f in tmp_path.joinpath("numba").glob("gpu_laddu_*.py")]
     v2, _ = nll.value_and_gradient([0.3, 0.4])
     wait_for_background()
     assert _rel(v, v2) <= TOL

@@ -42,6 +42,21 @@ from gpu_laddu.distributed.comm import partition
 from gpu_laddu.errors import DataError
 
 
+def release_memory() -> None:
+    """Hand freed memory back to the system between row groups: Arrow's pool keeps freed buffers, and
+    glibc keeps freed heap chunks (its mmap threshold grows to 32 MiB, so a row group's arrays come
+    from the heap), which would make the peak grow with the number of row groups."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _stamp(source: str) -> tuple[int, int]:
     try:
         st = os.stat(source)
@@ -123,6 +138,8 @@ class ParquetStream:
                     raise DataError(f"{self.source}, row group {index} (file rows {first}..{first + rows - 1}): "
                                     f"{exc}") from exc
                 yield index, first, ds
+                del ds, host
+                release_memory()
         self.check_unchanged()
 
     @classmethod

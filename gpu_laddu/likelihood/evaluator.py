@@ -112,6 +112,7 @@ class Evaluator:
                     column[pos:pos + n] = part.cache[key]
                 weights[pos:pos + n] = part.weights
                 pos += n
+                del part  # released before the next part is made
         if pos != self.n_events:
             raise ModelError(f"from_parts: the parts hold {pos} events, not {self.n_events}")
         self.weights = weights

@@ -103,6 +103,7 @@ class Integrals:
                         acc[k] += (b * ww[None, :]) @ b.conj().T
                     if len(dec.linear_bases):
                         vec += stack(arrays, dec.linear_bases, lo, hi) @ w.astype(np.complex128)
+                del arrays, columns, weights, tile_weights  # a streamed row group is dropped before the next
         parts = [self.ctx.to_numpy(a).ravel() for a in (*acc, vec)]
         flat = np.concatenate([np.concatenate([p.real, p.imag]) for p in parts]) if parts else np.zeros(0)
         total = self.ctx.comm.allreduce_sum(flat)

@@ -112,7 +112,7 @@ class StreamedEvaluator:
 
     # -- passes over the stream -------------------------------------------------------------
     def evaluators(self) -> Iterator[Evaluator]:
-        """One evaluator per row group of this rank (each dropped when the next is made)."""
+        """One evaluator per row group of this rank (callers drop each before asking for the next)."""
         for _, _, ds in self.stream.groups():
             ev = Evaluator(self.model, ds, gradient=self.has_gradient)
             ev.set_active(self._active)
@@ -124,6 +124,7 @@ class StreamedEvaluator:
         keys = list(keys)
         for ev in self.evaluators():
             yield from ev.weighted_tiles(keys)
+            del ev  # before the next row group is read: one row group's cache at a time
 
     def validate(self) -> None:
         """One pass over the file: read, check and precompute every row group (errors before any fit)."""
@@ -135,6 +136,7 @@ class StreamedEvaluator:
         total = np.zeros(len(self.parameters) + 2)
         for ev in self.evaluators():
             total += ev.likelihood_sums(values, log, with_gradient)
+            del ev
         return total
 
     def intensity_terms(self, p: Any, with_gradient: bool) -> list[Any]:

@@ -134,9 +134,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     try:
         warm = file("data", 2000)
-        configs = [{"mode": "in-memory", "n_data": args.scaling_data, "n_mc": min(args.scaling_mc), "fit": False}]
-        configs += [{"mode": "streamed", "n_data": args.scaling_data, "n_mc": m, "fit": False}
-                    for m in sorted(args.scaling_mc)]
+        configs = [] if args.no_scaling else [
+            {"mode": "in-memory", "n_data": args.scaling_data, "n_mc": min(args.scaling_mc), "fit": False},
+            *({"mode": "streamed", "n_data": args.scaling_data, "n_mc": m, "fit": False}
+              for m in sorted(args.scaling_mc))]
         if args.data:
             configs.append({"mode": "streamed", "n_data": args.data, "n_mc": args.mc, "fit": args.fit_budget > 0})
         for c in configs:
@@ -176,7 +177,7 @@ def render(results: dict[str, Any]) -> str:
         fit = r["fit"]
         n = r["n_data"] + r["n_mc"]
         growth = (f"{(r['peak_rss_bytes'] / base - 1) * 100:+.1f}%" if base and r["mode"] == "streamed"
-                  and r["n_data"] == recs[1]["n_data"] else "")
+                  and len(recs) > 1 and r["n_data"] == recs[1]["n_data"] else "")
         rows.append([r["mode"], f"{r['n_data']:,} + {r['n_mc']:,}", f"{r['build_s']:.1f} s",
                      f"{fmt_time(r['value_grad_s'])} ({r['value_grad_s'] / r['floor_s']:.2f}×)",
                      fmt_time(r["value_s"]), fmt_bytes(r["peak_rss_bytes"]), growth,
@@ -203,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mc", type=int, default=20_000_000)
     parser.add_argument("--scaling-data", type=int, default=1_000_000)
     parser.add_argument("--scaling-mc", type=int, nargs="+", default=[2_000_000, 20_000_000])
+    parser.add_argument("--no-scaling", action="store_true", help="only the large run")
     parser.add_argument("--fit-budget", type=float, default=1800.0, help="seconds for the large fit (0: no fit)")
     parser.add_argument("--min-time", type=float, default=1.0)
     parser.add_argument("--dir", default=None, help="folder of the generated files (default: the temp folder)")

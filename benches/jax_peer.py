@@ -132,15 +132,16 @@ class JaxNLL:
         keys = [n.attrs[0].key for n in iter_ops([value], "column")]
 
         def put(a: Any) -> Any:  # host numpy, or a cupy array of the cupy backend (copied via the host)
-            return jax.device_put(a.get() if hasattr(a, "get") else np.asarray(a), self.device)
+            host = a.get() if hasattr(a, "get") else np.asarray(a)
+            return jax.device_put(host.astype(np.float64) if host.dtype.kind == "f" else host, self.device)
 
         data_cols = {k: put(data_ev.cache[k]) for k in keys}
-        data_w = put(np.asarray(data_ev.weights, dtype=np.float64))
+        data_w = put(data_ev.weights)
         n_w = float(nll.n_data)
         integrals = nll._integrals.current() if nll._integrals is not None else None
         if integrals is None:
             mc_cols = {k: put(mc_ev.cache[k]) for k in keys}
-            mc_w = put(np.asarray(mc_ev.weights, dtype=np.float64))
+            mc_w = put(mc_ev.weights)
 
             def mc_sum(p: Any) -> Any:
                 return jnp.sum(mc_w * jnp.real(intensity(p, mc_cols)[0]))

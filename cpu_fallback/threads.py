@@ -43,7 +43,7 @@ def split(n_tasks: int, parts: int) -> list[tuple[int, int]]:
     """``[0, n_tasks)`` in ``parts`` contiguous ranges of near-equal length (empty ones left out).
 
     >>> split(5, 2)
-    [(0, 3), (3, 5)]
+    [(0, 2), (2, 5)]
     """
     parts = max(1, min(int(parts), int(n_tasks)))
     bounds = [n_tasks * k // parts for k in range(parts + 1)]

@@ -57,6 +57,13 @@ def release_memory() -> None:
         pass
 
 
+def _slice(ds: Dataset, lo: int, hi: int, first: int) -> Dataset:
+    """Events ``[lo, hi)`` of a row group's Dataset, as views."""
+    return Dataset(ds.ctx, {name: tuple(c[lo:hi] for c in ds.p4(name)) for name in ds.p4_names},
+                   {name: ds.scalar(name)[lo:hi] for name in ds.scalar_names},
+                   ds.weights[lo:hi] if ds.has_explicit_weights else None, hi - lo, global_start=first + lo)
+
+
 def _stamp(source: str) -> tuple[int, int]:
     try:
         st = os.stat(source)
@@ -76,6 +83,10 @@ class ParquetStream:
         As for :func:`gpu_laddu.read_parquet`.
     local : bool
         All row groups belong to this rank (a file written by this rank alone, as a spill is).
+    batch_rows : int
+        Events per yielded part: a row group is read and checked whole, then handed out in
+        slices of at most this many events, so that the precompute's working memory does not
+        scale with the file's row-group size.
 
     Raises
     ------
@@ -85,11 +96,14 @@ class ParquetStream:
 
     def __init__(self, path: str | os.PathLike[str], *, ctx: ExecutionContext | None = None, p4s: Selection = None,
                  scalars: Selection = None, weight: str | None = "weight", nulls: str = "error",
-                 check_finite: bool = True, local: bool = False) -> None:
+                 check_finite: bool = True, local: bool = False, batch_rows: int = 1 << 17) -> None:
         from gpu_laddu.data.parquet import _open
 
         self._ctx = resolve_context(ctx)
         check_nulls_policy(nulls)
+        if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+            raise DataError(f"batch_rows must be a positive integer, not {batch_rows!r}")
+        self.batch_rows = batch_rows
         self.source = os.fspath(path)
         self._options = {"nulls": nulls, "check_finite": check_finite}
         with _open(self.source) as pf:
@@ -122,7 +136,8 @@ class ParquetStream:
                             "read; a streamed sample must stay the same between passes")
 
     def groups(self) -> Iterator[tuple[int, int, Dataset]]:
-        """``(row group, first row in the file, Dataset)`` of each of this rank's row groups, in order."""
+        """``(row group, first row in the file, Dataset)`` of each of this rank's row groups, in order
+        (a row group larger than :attr:`batch_rows` in consecutive slices)."""
         from gpu_laddu.data.parquet import _open, _read_whole_group
 
         self.check_unchanged()
@@ -137,9 +152,13 @@ class ParquetStream:
                 except DataError as exc:
                     raise DataError(f"{self.source}, row group {index} (file rows {first}..{first + rows - 1}): "
                                     f"{exc}") from exc
-                yield index, first, ds
+                for lo in range(0, rows, self.batch_rows):
+                    hi = min(lo + self.batch_rows, rows)
+                    part = ds if hi - lo == rows else _slice(ds, lo, hi, first)
+                    yield index, first + lo, part
+                    del part
+                    release_memory()
                 del ds, host
-                release_memory()
         self.check_unchanged()
 
     @classmethod

@@ -108,6 +108,9 @@ def test_stream_argument_errors(tmp_path):
     _, mc = datasets(ctx, 10, 20)
     with pytest.raises(gl.DataError, match="row_group_size"):
         ParquetStream.spill(mc, row_group_size=0)
+    pq.write_table(mc.to_arrow(), tmp_path / "mc.parquet")
+    with pytest.raises(gl.DataError, match="batch_rows"):
+        ParquetStream(tmp_path / "mc.parquet", ctx=ctx, batch_rows=0)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -119,7 +122,8 @@ def test_streamed_data_precompute_matches_in_memory(tmp_path, backend):
     data, mc = datasets(ctx, 500, 600)
     model, p = MODELS["kmatrix_like"]()
     d_stream = ParquetStream(_write(data, tmp_path / "data.parquet", 64), ctx=ctx)
-    m_stream = ParquetStream(_write(mc, tmp_path / "mc.parquet", 100), ctx=ctx)
+    m_stream = ParquetStream(_write(mc, tmp_path / "mc.parquet", 250), ctx=ctx, batch_rows=60)  # slices of groups
+    assert [g.n_events for _, _, g in m_stream.groups()] == [60, 60, 60, 60, 10] * 2 + [60, 40]
     ref, got = gl.NLL(model, data, mc), gl.NLL(model, d_stream, m_stream)
     assert got.data_evaluator.n_events == 500 and got.n_data == pytest.approx(ref.n_data, rel=1e-15)
     v_ref, g_ref = ref.value_and_gradient(p)

@@ -75,12 +75,15 @@ class Evaluator:
         dtypes = self._cache_dtypes(frontier)
         self.chunk_plan: ChunkPlan = plan_chunks(self.n_events, sum(d.itemsize for d in dtypes.values()),
                                                  self.ctx.memory.available())
+        self._active = frozenset(self.amplitudes)
+        self._graphs: dict[frozenset[str], list[Node]] = {}
+        self._prefetch_kernel(early=True)
         self.cache: ResidentCache | StreamedCache = self._precompute(frontier, dataset, dtypes)
         self._finish()
 
     def _finish(self) -> None:
         self._active = frozenset(self.amplitudes)
-        self._graphs: dict[frozenset[str], list[Node]] = {}
+        self._graphs = {}
         self._programs: dict[tuple[bool, frozenset[str]], Program] = {}
         self._engine: SumsEngine | None = None
         self._prefetch_kernel()
@@ -123,13 +126,18 @@ class Evaluator:
         return self
 
     # -- load ---------------------------------------------------------------------------
-    def _prefetch_kernel(self) -> None:
+    def _prefetch_kernel(self, early: bool = False) -> None:
         """On the numba backend, start compiling the value + gradient kernel of the all-active graph
-        in the background: it then compiles while the next dataset (the accepted MC) precomputes.
+        in the background: when a child process compiles it (``early``), while this dataset
+        precomputes; else (a compile thread, which would hold Numba's compiler lock against the
+        precompute's own compiles) once it has, while the next dataset (the accepted MC) does.
         The kernel is the same for every dataset of a model, so the MC evaluator finds it under way."""
         if self.ctx.backend != "numba" or not self.has_gradient or not self.n_events:
             return
-        from cpu_fallback.numba_engine import prefetch_kernel
+        from cpu_fallback.numba_engine import _separate_process_allowed, prefetch_kernel
+
+        if early and not _separate_process_allowed():
+            return
         from gpu_laddu.codegen.plan import cached_plan
 
         prefetch_kernel(cached_plan(self.specialized_graph()[0], self.parameters), self.ctx.precision)

@@ -20,6 +20,10 @@ sample (the generator's event i does not depend on the sample size).  Per size a
 * achieved bandwidth = cache + weight bytes read per call / time, as a fraction of the
   device's copy bandwidth (read + write bytes per second of a large device-to-device copy,
   measured here);
+* the expert-JAX peer (:mod:`benches.jax_peer`, f64 only, when JAX is installed; on the GPU
+  when JAX sees one): ``jit(value_and_grad)`` over the same cache columns and normalisation
+  integrals, its set-up (trace + XLA compile), value + gradient and value-only per call, next
+  to gpu_laddu's value-only call;
 * speed-up over the numba backend on this machine's CPU cores.  Numba is timed on
   ``min(N, --numba-events)`` data events (and twice as many MC events) and its time scaled
   linearly to N; the report says when it was.
@@ -133,16 +137,16 @@ def on_context(host: gl.Dataset, n: int, ctx: gl.ExecutionContext) -> gl.Dataset
 
 
 def measure(backend: str, precision: str, samples: tuple[gl.Dataset, gl.Dataset], n: int, repeats: int,
-            min_time: float, threads: int | None = None) -> dict[str, Any]:
-    """All timings of one backend, precision and size."""
+            min_time: float, threads: int | None = None, jax: bool = False) -> dict[str, Any]:
+    """All timings of one backend, precision and size (with the JAX peer when ``jax``)."""
     ctx = gl.ExecutionContext(device=device_kind(backend), backend=backend, precision=precision, threads=threads)
-    out = _measure(ctx, samples, n, repeats, min_time)
+    out = _measure(ctx, samples, n, repeats, min_time, jax)
     ctx.close()  # the datasets and caches died with _measure(): their memory goes back to the device
     return out
 
 
 def _measure(ctx: gl.ExecutionContext, samples: tuple[gl.Dataset, gl.Dataset], n: int, repeats: int,
-             min_time: float) -> dict[str, Any]:
+             min_time: float, jax: bool = False) -> dict[str, Any]:
     cm = kmatrix_benchmark_model()
     p = np.array([cm.start[name] for name in cm.model.parameters])
     sync = ctx.synchronize
@@ -155,7 +159,9 @@ def _measure(ctx: gl.ExecutionContext, samples: tuple[gl.Dataset, gl.Dataset], n
         dev.likelihood_sums(p, log=True, with_gradient=True)
         mcev.likelihood_sums(p, log=False, with_gradient=True)
 
+    out = _jax_peer(nll, p, sync, repeats, min_time) if jax and ctx.precision == "f64" else {}
     return {
+        **out, "per_call_value_s": best_of(lambda: nll.value(p), sync, repeats, min_time),
         "backend": ctx.backend, "precision": ctx.precision, "n_data": n, "n_mc": 2 * n, "load_s": t_load,
         "precompute_s": t_pre, "first_call_s": t_first, "value": value, "mc_method": nll.mc_method,
         "per_call_integrals_s": best_of(lambda: nll.value_and_gradient(p), sync, repeats, min_time),
@@ -166,6 +172,23 @@ def _measure(ctx: gl.ExecutionContext, samples: tuple[gl.Dataset, gl.Dataset], n
         "streamed": [dev.chunk_plan.streamed, mcev.chunk_plan.streamed],
         "threads": ctx.threads,
     }
+
+
+def _jax_peer(nll: Any, p: np.ndarray, sync: Callable[[], None], repeats: int, min_time: float) -> dict[str, Any]:
+    """The expert-JAX peer over ``nll``'s caches: set-up, parity and per-call timings (a failure is reported)."""
+    from benches import jax_peer
+
+    try:
+        peer, t_setup = timed(lambda: jax_peer.JaxNLL(nll), lambda: None)
+        t_compile = peer.compile(p)
+        ours, theirs = nll.value_and_gradient(p), peer.value_and_gradient(p)
+        parity = max(abs(theirs[0] - ours[0]) / abs(ours[0]),
+                     float(np.max(np.abs(theirs[1] - ours[1])) / np.max(np.abs(ours[1]))))
+        return {"jax_device": str(peer.device), "jax_setup_s": t_setup + t_compile, "jax_parity_rel": parity,
+                "jax_value_grad_s": best_of(lambda: peer.value_and_gradient(p), sync, repeats, min_time),
+                "jax_value_s": best_of(lambda: peer.value(p), sync, repeats, min_time)}
+    except Exception as exc:  # noqa: BLE001 - the peer is optional: report, don't stop the device check
+        return {"jax_error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def derive(r: dict[str, Any], copy_bw: float, ref: dict[str, Any] | None) -> None:
@@ -222,6 +245,7 @@ def _measure_all(args: argparse.Namespace, sizes: list[int], precisions: list[st
         except gl.BackendUnavailableError as exc:
             result["skipped"].append({"n_data": n_ref, "precision": None, "reason": f"numba reference: {exc}"})
         result["numba_reference"] = list(references.values())
+    use_jax = not args.no_jax and _jax_available()
     per_event_s = 0.0  # seconds per data event of a measurement so far, to keep within the time budget
     for n in sizes:
         for precision in precisions:
@@ -232,11 +256,20 @@ def _measure_all(args: argparse.Namespace, sizes: list[int], precisions: list[st
                                           "reason": f"time budget: ~{need:.0f} s needed, {left:.0f} s left"})
                 continue
             t = time.perf_counter()
-            r = measure(args.backend, precision, samples, n, args.repeats, args.min_time)
+            r = measure(args.backend, precision, samples, n, args.repeats, args.min_time, jax=use_jax)
             per_event_s = max(per_event_s, (time.perf_counter() - t - r["first_call_s"]) / n)
             derive(r, result["copy_bandwidth_GBps"] * 1e9, references.get(precision))
             result["runs"].append(r)
             print(_run_line(r), flush=True)
+
+
+def _jax_available() -> bool:
+    from benches import jax_peer
+
+    if jax_peer.available():
+        jax_peer.configure()
+        return True
+    return False
 
 
 def targets(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -291,6 +324,20 @@ def report(result: dict[str, Any]) -> str:
                      f"{r['first_call_s']:.2f} s | {r['per_call_integrals_s'] * ms:.3f} ms | "
                      f"{r['per_call_events_s'] * ms:.3f} ms | {r['bandwidth_events_GBps']:.0f} GB/s | "
                      f"{r['bandwidth_events_fraction']:.0%} | {numba} | {speed} | {rel} |")
+    jax_rows = [r for r in result["runs"] if "jax_value_grad_s" in r]
+    if jax_rows:
+        lines += ["", f"Expert-JAX peer on {jax_rows[0]['jax_device']} (same cache columns and integrals, f64):", "",
+                  "| N data (MC 2N) | JAX v+g | ours v+g | JAX / ours | JAX value | ours value | JAX / ours | "
+                  "JAX set-up | parity |", "|" + "---|" * 9]
+        for r in jax_rows:
+            vg, ours_vg, v, ours_v = (r["jax_value_grad_s"], r["per_call_integrals_s"], r["jax_value_s"],
+                                      r["per_call_value_s"])
+            lines.append(f"| {r['n_data']:,} | {vg * ms:.3f} ms | {ours_vg * ms:.3f} ms | {vg / ours_vg:.2g}x | "
+                         f"{v * ms:.3f} ms | {ours_v * ms:.3f} ms | {v / ours_v:.2g}x | {r['jax_setup_s']:.2f} s | "
+                         f"{r['jax_parity_rel']:.1e} |")
+    for r in result["runs"]:
+        if "jax_error" in r:
+            lines.append(f"\nJAX peer at N={r['n_data']}: {r['jax_error']}")
     for s in result["skipped"]:
         lines.append(f"\nskipped N={s['n_data']} {s['precision']}: {s['reason']}")
     if result["targets"]:
@@ -309,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--numba-events", type=int, default=200_000,
                         help="data events the numba reference is timed on (0: no reference)")
     parser.add_argument("--threads", type=int, default=None, help="numba threads (default: all cores)")
+    parser.add_argument("--no-jax", action="store_true", help="skip the expert-JAX peer (run when JAX is installed)")
     parser.add_argument("--repeats", type=int, default=5, help="timed calls at least")
     parser.add_argument("--min-time", type=float, default=0.5, help="seconds of timed calls at least")
     parser.add_argument("--copy-bytes", type=int, default=1 << 30, help="size of the bandwidth-probe copy")

@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 #: packages whose versions every result file records (absent ones are recorded as None)
-PACKAGES = ("gpu_laddu", "numpy", "numba", "pyarrow", "iminuit", "scipy", "laddu", "mpi4py", "cupy-cuda13x")
+PACKAGES = ("gpu_laddu", "numpy", "numba", "pyarrow", "iminuit", "scipy", "laddu", "mpi4py", "cupy-cuda13x", "jax")
 
 
 def best_of(*fns: Callable[[], Any], min_time: float = 1.0, min_calls: int = 3, max_calls: int = 200

@@ -19,6 +19,10 @@ private temporary folder.  Then, each configuration in a fresh process:
   fit budget; the expected calls are those of the same model's fit at the previous size), and the
   peak resident memory (``VmHWM``, see :mod:`benches.common`) of the process up to the end of
   the fit;
+* **an expert JAX likelihood** (when JAX is installed, :mod:`benches.jax_peer`): ``jit(value_and_grad)``
+  over the numba backend's cache columns of the same files (and its normalisation integrals), float64,
+  all cores; parity with gpu_laddu to 1e-9, its set-up (trace + XLA compile) as *setup*, then the same
+  per-call timings;
 * **laddu 0.28.1** (when installed, K-matrix up to 100k data events, BreitWigner × Zlm up to 1M):
   ``laddu.read_parquet`` of the same files, the same model built with ``tests/laddu_models.py``,
   a parity check — the NLL value and gradient at ``start`` must equal gpu_laddu's to a relative
@@ -248,8 +252,42 @@ def child_laddu(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def child_jax(spec: dict[str, Any]) -> dict[str, Any]:
+    """The expert-JAX peer (:mod:`benches.jax_peer`) over the cache columns of gpu_laddu's numba NLL of
+    the same files: parity check against gpu_laddu's numbers, then the same per-call timings."""
+    from benches import jax_peer
+
+    jax_peer.configure(os.cpu_count())
+    import jax
+
+    import gpu_laddu as gl
+
+    cm = canonical(spec["model"])
+    p = [cm.start[name] for name in cm.model.parameters]
+    ctx = gl.ExecutionContext(device="cpu", backend="numba")
+    baseline = peak_rss_bytes()
+    (data, mc), load_s = timed(lambda: (gl.read_parquet(spec["data_path"], ctx=ctx),
+                                        gl.read_parquet(spec["mc_path"], ctx=ctx)))
+    nll = gl.NLL(cm.model, data, mc)
+    peer, setup_s = timed(lambda: jax_peer.JaxNLL(nll))
+    compile_s = peer.compile(p)
+    value, grad = peer.value_and_gradient(p)
+    value_rel, grad_rel = abs(value - spec["nll"]) / abs(spec["nll"]), rel_diff(grad, spec["gradient"])
+    if not (value_rel <= PARITY_TOL and grad_rel <= PARITY_TOL):
+        raise RuntimeError(f"PARITY FAILURE ({spec['model']}, {spec['n_data']} events): JAX NLL {value!r} vs "
+                           f"gpu_laddu {spec['nll']!r} (rel {value_rel:.2e}), gradient rel {grad_rel:.2e}")
+    value_s, vg_s = best_of(lambda: peer.value(p), lambda: peer.value_and_gradient(p), min_time=spec["min_time"])
+    return {
+        "library": "jax", "backend": f"jax {jax.__version__} ({peer.device})", "threads": os.cpu_count(),
+        "n_params": len(p), "load_s": load_s, "precompute_s": setup_s, "first_call_s": compile_s,
+        "value_s": value_s, "value_grad_s": vg_s, "parity": {"value_rel": value_rel, "gradient_rel": grad_rel},
+        "nll": value, "fit": {"skipped": "JAX peer: per-call timings only"}, "baseline_rss_bytes": baseline,
+        "peak_rss_bytes": peak_rss_bytes(),
+    }
+
+
 CHILDREN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "generate": child_generate, "gpu_laddu": child_gpu_laddu, "laddu": child_laddu,
+    "generate": child_generate, "gpu_laddu": child_gpu_laddu, "laddu": child_laddu, "jax": child_jax,
 }
 
 
@@ -264,6 +302,7 @@ def run_suite(
     backends: Sequence[str] = BACKENDS,
     *,
     laddu: bool | None = None,
+    jax: bool | None = None,
     quick: bool = False,
     fit_budget_s: float | None = None,
     log: Callable[[str], None] = print,
@@ -276,6 +315,8 @@ def run_suite(
     models : names among ``"kmatrix"``, ``"bw_zlm"``
     backends : gpu_laddu backends among ``"numpy"``, ``"numba"``
     laddu : compare with laddu 0.28.1 (default: when it is installed)
+    jax : compare with the expert-JAX peer on the numba backend's cache (default: when JAX and numba
+        are installed)
     quick : shorter timing loops, a 5 s fit budget and small laddu K-matrix sizes
     fit_budget_s : skip a fit expected to take longer (default 90 s, 5 s with ``quick``)
     log : progress messages
@@ -285,6 +326,8 @@ def run_suite(
         raise ValueError(f"unknown model/backend {unknown}; models: {MODELS}, backends: {BACKENDS} (at least one)")
     if laddu is None:
         laddu = importlib.util.find_spec("laddu") is not None
+    if jax is None:
+        jax = importlib.util.find_spec("jax") is not None and "numba" in backends
     budget = fit_budget_s if fit_budget_s is not None else (QUICK_FIT_BUDGET_S if quick else FIT_BUDGET_S)
     laddu_max = QUICK_LADDU_MAX_EVENTS if quick else LADDU_MAX_EVENTS
     min_time = 0.2 if quick else 1.0
@@ -316,6 +359,12 @@ def run_suite(
                 _check_backends(ours)
                 calls["gpu_laddu"] = _fit_calls(ours, calls["gpu_laddu"])
                 records += ours
+                if jax:
+                    ref = ours[-1]
+                    rec = _child("jax", {**base, "nll": ref["nll"], "gradient": ref["gradient"]})
+                    rec.update(model=model, n_data=n_data, n_mc=n_mc)
+                    records.append(rec)
+                    log(_line(rec))
                 if laddu and n_data <= laddu_max[model]:
                     ref = ours[-1]
                     rec = _child("laddu", {**base, "nll": ref["nll"], "gradient": ref["gradient"],
@@ -328,7 +377,7 @@ def run_suite(
     return {
         "benchmark": "suite", "machine": machine_info(),
         "settings": {"sizes": sorted(sizes), "models": list(models), "backends": list(backends),
-                     "laddu": laddu, "quick": quick, "fit_budget_s": budget, "mc_factor": MC_FACTOR,
+                     "laddu": laddu, "jax": jax, "quick": quick, "fit_budget_s": budget, "mc_factor": MC_FACTOR,
                      "laddu_max_events": laddu_max, "seed": SEED,
                      "data": "phase-space events weighted by the model intensity at `truth` / its mean",
                      "peak_memory": "VmHWM of a fresh process per configuration, at the end of the fit"},
@@ -449,7 +498,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                              f"{r['fit']['fval']:.6f}", _fit_cell(ref["fit"]), f"{ref['fit']['fval']:.6f}",
                              f"{r['fit']['fval'] - ref['fit']['fval']:+.2e}"] for r, ref in fits])]
     skipped = sorted({f"{r['backend']} {r['model']} {r['n_data']:,}: {r['fit']['skipped']}"
-                      for r in results["results"] if "skipped" in r["fit"]})
+                      for r in results["results"] if "skipped" in r["fit"] and r["library"] != "jax"})
     if skipped:
         lines += ["", "Fits not run (estimated time over the budget): " + "; ".join(skipped) + "."]
     if any(r["model"] == "kmatrix" for r in results["results"]):
@@ -515,6 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=None,
                         help="default: numpy and, when installed, numba")
     parser.add_argument("--no-laddu", action="store_true", help="skip the comparison with laddu 0.28.1")
+    parser.add_argument("--no-jax", action="store_true", help="skip the expert-JAX peer (run when JAX is installed)")
     parser.add_argument("--quick", action="store_true", help="small sizes, short timing loops (~1 minute)")
     parser.add_argument("--fit-budget", type=float, default=None, help="seconds; longer fits are skipped")
     parser.add_argument("--out", type=Path, default=ROOT / "benches" / "results")
@@ -526,7 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     backends = args.backends or [b for b in BACKENDS if b == "numpy" or importlib.util.find_spec(b) is not None]
     start = dt.datetime.now()
     results = run_suite(args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES), args.models, backends,
-                        laddu=False if args.no_laddu else None, quick=args.quick, fit_budget_s=args.fit_budget)
+                        laddu=False if args.no_laddu else None, jax=False if args.no_jax else None,
+                        quick=args.quick, fit_budget_s=args.fit_budget)
     results["wall_s"] = (dt.datetime.now() - start).total_seconds()
     paths = write_suite(results, args.out)
     print(render_markdown(results))

@@ -19,7 +19,7 @@ from gpu_laddu.backends.base import HostBackend
 
 
 class NumbaBackend(HostBackend):
-    """Host arrays; the per-call likelihood runs as one ``njit(parallel=True)`` kernel.
+    """Host arrays; the per-call likelihood runs as fused ``njit(nogil=True)`` kernels on several threads.
 
     Examples
     --------

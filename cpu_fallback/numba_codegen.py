@@ -1,14 +1,18 @@
-"""Numba lowering: Python source of one fused ``njit(parallel=True)`` likelihood kernel per graph.
+"""Numba lowering: Python source of one fused serial ``njit(nogil=True)`` likelihood kernel per plan.
 
-The kernel computes, per event, the intensity and (when ``with_grad``) its derivatives, and
-reduces in the same loop either Σ w·ln I and Σ w·∂I/I (``log_mode``, data) or Σ w·I and
-Σ w·∂I (accepted MC), together with the number of events whose intensity is ≤ 0 or not
-finite (log mode).  No per-event array is written.  Events are cut into chunks of
-``CHUNK``; the chunks run in parallel (``prange``), each writing its sums into its own row
-of ``partial`` (chunks × outputs), which the caller adds up, so the result does not depend
-on the thread count.  Within a chunk, blocks of ``BLOCK`` events are summed plainly and the
-block sums are added with Kahan compensation: the rounding error is that of a 64-term sum,
-at 1/64 of the cost of compensating every term.
+The kernel computes, per event, the intensity and (for a gradient plan) its adjoints, and
+reduces in the same loop either Σ w·ln I and Σ w·ḡ/I (``log_mode``, data) or Σ w·I and
+Σ w·ḡ (accepted MC), together with the number of events whose intensity is ≤ 0 or not
+finite (log mode).  A value-only plan (:func:`~gpu_laddu.codegen.plan.make_plan` with
+``gradient=False``) gives a kernel without any adjoint code: a forward pass.  No per-event
+array is written.  Events are cut into chunks of ``CHUNK``; the kernel sums the chunks
+``[chunk_lo, chunk_hi)``, each into its own row of ``partial`` (chunks × outputs), and
+:func:`cpu_fallback.threads.run_tasks` runs one chunk range per thread (the kernel releases
+the GIL), so the result does not depend on the thread count.  The kernel is serial rather
+than ``parallel=True`` because Numba's parfor lowering about doubles the compile time, which
+dominates a model's cold first use.  Within a chunk, blocks of ``BLOCK`` events are summed
+plainly and the block sums are added with Kahan compensation: the rounding error is that of
+a 64-term sum, at 1/64 of the cost of compensating every term.
 
 The event loop is written for the vectoriser: the bad-intensity test is a select, not a
 branch (a bad event adds zero), and the kernel is compiled with the fast-math flags that
@@ -29,7 +33,7 @@ Examples
 >>> from gpu_laddu.codegen.plan import make_plan
 >>> plan = make_plan(make("mul", (param("a"), param("a"))), ["a"])
 >>> src = emit_numba(plan, "f64")
->>> "parallel=True" in src and plan.name in src
+>>> "nogil=True" in src and plan.name in src and "parallel" not in src
 True
 """
 
@@ -83,7 +87,8 @@ class _Emitter:
 
     def signature(self) -> str:
         cols = [f"{self.cplx_t if c.dtype == 'complex' else self.real_t}[::1]" for c in self.plan.columns]
-        return f"void(float64[::1], float64[::1], {''.join(c + ', ' for c in cols)}int64, int64, float64[:, ::1])"
+        return (f"void(float64[::1], float64[::1], {''.join(c + ', ' for c in cols)}int64, int64, int64, "
+                "float64[:, ::1])")
 
     def source(self) -> str:
         plan = self.plan
@@ -98,7 +103,7 @@ class _Emitter:
             "import math",
             "",
             "import numpy as np",
-            "from numba import njit, prange",
+            "from numba import njit",
             "",
             f"CHUNK = {CHUNK}",
             f"BLOCK = {BLOCK}",
@@ -113,8 +118,8 @@ class _Emitter:
             "",
             "",
             f'@njit("{self.signature()}",',
-            f'      parallel=True, cache=True, error_model="numpy", nogil=True, fastmath={FASTMATH})',
-            f"def {plan.name}(p, w, {cols}log_mode, with_grad, partial):",
+            f'      cache=True, error_model="numpy", nogil=True, fastmath={FASTMATH})',
+            f"def {plan.name}(p, w, {cols}log_mode, chunk_lo, chunk_hi, partial):",
             "    n = w.shape[0]",
         ]
         body = out.append
@@ -124,7 +129,7 @@ class _Emitter:
             for node in plan.casts:
                 k = plan.number(node)
                 body(f"    v{k} = {self.cplx_np if node.dtype == 'complex' else self.real_np}(u{k})")
-        body("    for chunk in prange(partial.shape[0]):")
+        body("    for chunk in range(chunk_lo, chunk_hi):")
         body("        lo = chunk * CHUNK")
         body("        hi = min(lo + CHUNK, n)")
         for k in range(n_grad + 1):
@@ -152,12 +157,10 @@ class _Emitter:
             "                    sc = wi",
             "                a0 += wi * f",
         ])
-        if n_grad:
-            body("                if with_grad:")
-            for node in plan.grad_nodes:
-                body(f"                    {self.event_line(node)}")
-            for k, node in enumerate(plan.outputs[1:], start=1):
-                body(f"                    a{k} += sc * {self.real_ref(node)}")
+        for node in plan.grad_nodes:
+            body(f"                {self.event_line(node)}")
+        for k, node in enumerate(plan.outputs[1:], start=1):
+            body(f"                a{k} += sc * {self.real_ref(node)}")
         for k in range(n_grad + 1):
             out.extend(_kahan("            ", k))
         for k in range(n_grad + 1):

@@ -1,7 +1,15 @@
 """The Numba likelihood engine: fused kernels compiled once per graph, cached in memory and on disk.
 
-Each per-call graph (one per activation mask) gets one ``njit(parallel=True)`` kernel from
-:mod:`cpu_fallback.numba_codegen`.  Kernels are cached at two levels:
+Each per-call graph (one per activation mask) gets two serial ``njit(nogil=True)`` kernels
+from :mod:`cpu_fallback.numba_codegen`, run on ``ctx.threads`` threads by
+:func:`cpu_fallback.threads.run_tasks`: the value + adjoint kernel, and the value-only kernel
+(a forward pass) for the calls that ask for the value alone.  Each is compiled at its first
+use; once the value + adjoint kernel of a graph is bound, its value-only kernel is compiled in
+a background thread (a fit's first value-only call then rarely waits), and the evaluator of
+the first dataset starts the value + adjoint kernel in the background while the next dataset
+precomputes.  A background compile of a kernel never compiled on this machine runs in a child
+interpreter (:func:`load_kernel`), so that it overlaps the precompute's own compiles on
+another core.  Kernels are cached at two levels:
 
 * **in memory**, process-wide, keyed by ``(plan key, precision)`` where the plan key hashes
   the graph fingerprint (which already reflects fixed parameters and the activation mask)
@@ -27,13 +35,16 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
+import subprocess
 import sys
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,13 +52,20 @@ from typing import Any
 import numpy as np
 
 from cpu_fallback.numba_codegen import CHUNK, emit_numba
+from cpu_fallback.threads import run_tasks
 from gpu_laddu.codegen.chain import Chain, chain_rule, finish_sums
-from gpu_laddu.codegen.plan import KernelPlan, make_plan
+from gpu_laddu.codegen.plan import KernelPlan, cached_plan
 from gpu_laddu.ir.nodes import Node
 
 CACHE_ENV = "GPU_LADDU_CACHE_DIR"
+#: set to "0" to compile background kernels in a thread of this process instead of a child process
+COMPILE_PROCESS_ENV = "GPU_LADDU_COMPILE_PROCESS"
+_CHILD = ("import importlib.util as u, sys; s = u.spec_from_file_location(sys.argv[2], sys.argv[1]); "
+          "m = u.module_from_spec(s); sys.modules[sys.argv[2]] = m; s.loader.exec_module(m)")
 _MODULE_PREFIX = "gpu_laddu_kernel_"
 _KERNELS: dict[tuple[str, str], Any] = {}
+_PENDING: dict[tuple[str, str], Future[Any]] = {}
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gpu_laddu_compile")
 _STATS = {"compiled": 0, "loaded_from_disk": 0, "memory_hits": 0}
 _LOCK = threading.Lock()
 
@@ -94,12 +112,37 @@ def _write_once(path: Path, text: str) -> None:
     tmp.unlink()
 
 
-def load_kernel(source: str, name: str) -> Any:
-    """The compiled kernel ``name`` defined by ``source`` (imported from the disk cache folder)."""
+def _separate_process_allowed() -> bool:
+    """Whether a background compile may run in a child process (not under MPI, not switched off)."""
+    if os.environ.get(COMPILE_PROCESS_ENV, "1") == "0":
+        return False
+    mpi = sys.modules.get("mpi4py.MPI")
+    return mpi is None or int(mpi.COMM_WORLD.Get_size()) == 1
+
+
+def _compile_in_child(path: Path, module_name: str) -> None:
+    """Compile the kernel module ``path`` in a fresh interpreter, which leaves the machine code in
+    Numba's disk cache (failures are ignored: the module is then compiled in this process)."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run([sys.executable, "-c", _CHILD, str(path), module_name], env=os.environ.copy(),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=600, check=False)
+
+
+def load_kernel(source: str, name: str, separate_process: bool = False) -> Any:
+    """The compiled kernel ``name`` defined by ``source`` (imported from the disk cache folder).
+
+    With ``separate_process`` (background compiles), a module never compiled before is first
+    compiled by a child interpreter: Numba holds one global compiler lock per process, so a
+    compile in a thread would stall the compiles that the precompute needs meanwhile, while a
+    child runs on another core; this process then loads the machine code from the disk cache.
+    """
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     path = cache_dir() / f"{name}_{digest}.py"
     _write_once(path, source)
     module_name = f"{_MODULE_PREFIX}{path.stem}"
+    marker = path.with_suffix(".compiled")
+    if separate_process and not marker.exists() and _separate_process_allowed():
+        _compile_in_child(path, module_name)
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import the generated kernel module {path}")
@@ -113,20 +156,66 @@ def load_kernel(source: str, name: str) -> Any:
     kernel = getattr(module, name)
     hits = sum(kernel.stats.cache_hits.values())
     _STATS["loaded_from_disk" if hits else "compiled"] += 1
+    _write_once(marker, "")
     return kernel
 
 
-def get_kernel(plan: KernelPlan, precision: str) -> Any:
-    """The kernel of ``plan`` at ``precision``, from memory, disk, or freshly compiled."""
+def _kernel_future(plan: KernelPlan, precision: str, background: bool) -> Future[Any]:
+    """The (maybe still compiling) kernel of ``plan``; a new one is compiled here or, with
+    ``background``, in the compile thread."""
     key = (plan.key, precision)
     with _LOCK:
         kernel = _KERNELS.get(key)
         if kernel is not None:
-            _STATS["memory_hits"] += 1
-            return kernel
-        kernel = load_kernel(emit_numba(plan, precision), plan.name)
-        _KERNELS[key] = kernel
-        return kernel
+            if not background:
+                _STATS["memory_hits"] += 1
+            done: Future[Any] = Future()
+            done.set_result(kernel)
+            return done
+        future = _PENDING.get(key)
+        if future is not None:
+            return future
+        future = _PENDING[key] = Future()
+
+    def compile_() -> None:
+        try:
+            kernel = load_kernel(emit_numba(plan, precision), plan.name, separate_process=background)
+        except BaseException as exc:  # handed to whoever waits on the future
+            with _LOCK:
+                _PENDING.pop(key, None)
+            future.set_exception(exc)
+            return
+        with _LOCK:
+            _KERNELS[key] = kernel
+            _PENDING.pop(key, None)
+        future.set_result(kernel)
+
+    if background:
+        _BACKGROUND.submit(compile_)
+    else:
+        compile_()
+    return future
+
+
+def get_kernel(plan: KernelPlan, precision: str) -> Any:
+    """The kernel of ``plan`` at ``precision``, from memory, disk, or freshly compiled."""
+    return _kernel_future(plan, precision, background=False).result()
+
+
+def prefetch_kernel(plan: KernelPlan, precision: str) -> None:
+    """Start compiling the kernel of ``plan`` in the background (nothing if known or under way)."""
+    _kernel_future(plan, precision, background=True)
+
+
+def wait_for_background() -> None:
+    """Wait until no kernel compiles in the background (tests and benchmarks)."""
+    while True:
+        with _LOCK:
+            pending = list(_PENDING.values())
+        if not pending:
+            return
+        for future in pending:
+            future.exception()
 
 
 @dataclass
@@ -158,23 +247,34 @@ class NumbaEngine:
         # writable: the compiled kernels take mutable arrays, and zero-copy Parquet columns are read-only
         self.weights = np.require(weights, np.float64, ["C", "W"])
         self.parameters = tuple(parameters)
-        self._bound: dict[Node, _Bound] = {}
+        self._bound: dict[tuple[Node, bool], _Bound] = {}
 
-    def _bind(self, graph: list[Node]) -> _Bound:
-        bound = self._bound.get(graph[0])  # the kernel depends on the value node only
+    def _bind(self, graph: list[Node], with_gradient: bool) -> _Bound:
+        key = (graph[0], with_gradient)  # the kernels depend on the value node only
+        bound = self._bound.get(key)
         if bound is None:
-            plan = make_plan(graph[0], self.parameters)
-            kernel = get_kernel(plan, self.ctx.precision)
+            precision = self.ctx.precision
+            plan = cached_plan(graph[0], self.parameters, with_gradient)
+            kernel = get_kernel(plan, precision)
+            if with_gradient:
+                prefetch_kernel(cached_plan(graph[0], self.parameters, False), precision)
             columns = tuple(np.ascontiguousarray(self.cache[c.attrs[0].key]) for c in plan.columns)
             n_chunks = -(-int(self.weights.shape[0]) // CHUNK)
             bound = _Bound(kernel, chain_rule(plan), columns, np.zeros((n_chunks, plan.n_out)))
-            self._bound[graph[0]] = bound
+            self._bound[key] = bound
         return bound
 
     def sums(self, graph: list[Node], values: np.ndarray, log: bool, with_gradient: bool) -> np.ndarray:
-        """Local ``[Σ w·f(I), Σ w·g(∂I) per parameter..., n_bad]`` (see :func:`emit_numba`)."""
-        bound = self._bind(graph)
+        """Local ``[Σ w·f(I), Σ w·g(∂I) per parameter..., n_bad]`` (see :func:`emit_numba`); a
+        value-only call (``with_gradient=False``) runs the value-only kernel."""
+        with_gradient = bool(with_gradient) and bool(self.parameters)
+        bound = self._bind(graph, with_gradient)
         values = np.ascontiguousarray(values, dtype=np.float64)
+        kernel, weights, columns, partial, mode = bound.kernel, self.weights, bound.columns, bound.partial, int(log)
+
+        def run(lo: int, hi: int) -> None:
+            kernel(values, weights, *columns, mode, lo, hi, partial)
+
         with self.ctx.thread_scope():
-            bound.kernel(values, self.weights, *bound.columns, int(log), int(with_gradient), bound.partial)
-        return finish_sums(bound.chain, values, bound.partial.sum(axis=0), with_gradient)
+            run_tasks(run, partial.shape[0], self.ctx.threads)
+        return finish_sums(bound.chain, values, partial.sum(axis=0), with_gradient)

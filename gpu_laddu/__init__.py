@@ -33,6 +33,7 @@ from gpu_laddu.context import ExecutionContext, default_context
 from gpu_laddu.data import (
     BinnedDataset,
     Dataset,
+    ParquetStream,
     concat,
     from_arrow,
     from_dict,
@@ -117,16 +118,7 @@ from gpu_laddu.language import (
 from gpu_laddu.likelihood import NLL, Evaluator, ExtendedNLL, LassoPenalty, Luminosity, Model, RidgePenalty
 from gpu_laddu.likelihood.terms import LikelihoodSum
 from gpu_laddu.physics import Angles, CosTheta, Mandelstam, Mass, Phi, PolAngle, Polarization, PolMagnitude, Variable
-from gpu_laddu.reaction import (
-    Channel,
-    Edge,
-    FrameVec3,
-    Particle,
-    ReactionError,
-    Vertex,
-    VertexFrame,
-    particles,
-)
+from gpu_laddu.reaction import Channel, Edge, FrameVec3, Particle, ReactionError, Vertex, VertexFrame, particles
 
 __version__ = "0.1.0"
 
@@ -144,8 +136,8 @@ __all__ = [
     "ContextError",
     "CosTheta",
     "DataError",
-    "Edge",
     "Dataset",
+    "Edge",
     "Evaluator",
     "ExecutionContext",
     "Expr",
@@ -184,6 +176,7 @@ __all__ = [
     "ModelError",
     "NLL",
     "ParameterError",
+    "ParquetStream",
     "Particle",
     "PhaseSpaceFactor",
     "Phi",

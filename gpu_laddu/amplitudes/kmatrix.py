@@ -60,9 +60,11 @@ def _solver(ctx: Any) -> Any:
     """The per-event Numba kernel on the numba backend; whole-array algebra (numpy, cupy) otherwise."""
     if ctx.backend != "numba":
         return None
+    from functools import partial
+
     from cpu_fallback.kmatrix_kernel import basis_from_channels
 
-    return basis_from_channels
+    return partial(basis_from_channels, threads=ctx.threads)
 
 
 def _kmatrix(family: KMatrixFamily, name: str, couplings: Sequence[Sequence[ParameterLike]], channel: int | str,

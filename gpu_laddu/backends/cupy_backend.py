@@ -279,7 +279,7 @@ class CupyEngine:
         with ctx.device_scope():
             self.weights = cupy.ascontiguousarray(weights, dtype=cupy.float64)
         self.parameters = tuple(parameters)
-        self._bound: dict[Node, _Bound] = {}
+        self._bound: dict[tuple[Node, bool], _Bound] = {}
         self.limits = DeviceLimits.from_properties(cupy.cuda.runtime.getDeviceProperties(ctx.device_id))
         self.sm_count = self.limits.sm_count
 
@@ -314,10 +314,11 @@ class CupyEngine:
         self.ctx.kernel_cache[key] = found
         return found
 
-    def _bind(self, graph: list[Node]) -> _Bound:
-        bound = self._bound.get(graph[0])  # the kernel depends on the value node only
-        if bound is None:
-            plan = make_plan(graph[0], self.parameters)
+    def _bind(self, graph: list[Node], with_gradient: bool) -> _Bound:
+        key = (graph[0], with_gradient)  # the kernels depend on the value node only
+        bound = self._bound.get(key)
+        if bound is None:  # value-only calls get the value-only kernel (no adjoint code, 2 outputs)
+            plan = make_plan(graph[0], self.parameters, gradient=with_gradient)
             kernel, block, per_sm = self._fused(plan, self.ctx.precision)
             keys = tuple(c.attrs[0].key for c in plan.columns)
             n = int(self.weights.shape[0])
@@ -331,7 +332,7 @@ class CupyEngine:
                 chunk_sums = None
             bound = _Bound(kernel, block, per_sm, chain_rule(plan), keys, columns,
                            cupy.zeros((max(grid, 1), plan.n_out)), cupy.zeros(plan.n_out), chunk_sums)
-            self._bound[graph[0]] = bound
+            self._bound[key] = bound
         return bound
 
     def _reduce(self, partial: Any, rows: int, out: Any) -> None:
@@ -350,7 +351,8 @@ class CupyEngine:
     def sums(self, graph: list[Node], values: np.ndarray, log: bool, with_gradient: bool) -> np.ndarray:
         """Local sums (see :mod:`gpu_laddu.likelihood.engines`)."""
         with self.ctx.device_scope():
-            bound = self._bind(graph)
+            with_gradient = bool(with_gradient) and bool(self.parameters)
+            bound = self._bind(graph, with_gradient)
             values = np.ascontiguousarray(values, dtype=np.float64)
             n = int(self.weights.shape[0])
             if n == 0:

@@ -1,7 +1,8 @@
 """Code generation from the optimised IR: one lowering table per target.
 
 * ``cuda`` — :mod:`gpu_laddu.codegen.cuda`: CUDA C for a CuPy ``RawKernel``;
-* ``numba`` — :mod:`cpu_fallback.numba_codegen`: Python source of an ``njit(parallel=True)`` kernel.
+* ``numba`` — :mod:`cpu_fallback.numba_codegen`: Python source of a serial ``njit(nogil=True)``
+  kernel run on several threads.
 
 Both lower the same :class:`gpu_laddu.codegen.plan.KernelPlan` of the per-call graph.
 

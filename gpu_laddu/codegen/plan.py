@@ -12,16 +12,25 @@ names cannot reach generated source.
 Kernels are named ``gpu_laddu_<kind>_<hash8>`` with ``hash8`` the first 8 hex digits of the
 graph fingerprint, so that they are readable in profiles.
 
+``make_plan(..., gradient=False)`` plans the *value-only* variant (kind ``val``): the same
+value nodes, no adjoint sweep and a single sum (plus the bad-intensity count).  Likelihood
+engines use it for the calls that ask for the value alone (Migrad's line search: most of a
+fit's calls), so that those cost one forward pass.  Every emitter lowers it unchanged.
+
 Examples
 --------
 >>> from gpu_laddu.ir.nodes import make, param, const
 >>> plan = make_plan(make("mul", (param("a"), const(2.0))), ("a",))
 >>> plan.name.startswith("gpu_laddu_nll_"), len(plan.columns), plan.n_out
 (True, 0, 3)
+>>> value_only = make_plan(make("mul", (param("a"), const(2.0))), ("a",), gradient=False)
+>>> value_only.name.startswith("gpu_laddu_val_"), value_only.n_out, value_only.grad_nodes
+(True, 2, ())
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +43,8 @@ from gpu_laddu.passes.cse import cse
 from gpu_laddu.passes.pipeline import Pass, Pipeline
 
 KIND = "nll"
+#: kind of the value-only variant
+VALUE_KIND = "val"
 
 
 def kernel_name(kind: str, fingerprint: str) -> str:
@@ -157,11 +168,18 @@ class KernelPlan:
 ADJOINT = Pipeline([Pass("cse", cse)], name="adjoint")
 
 
-def make_plan(value: Node, parameters: Sequence[str], kind: str = KIND) -> KernelPlan:
-    """Plan the fused value + adjoint kernel of the real per-call ``value`` with free ``parameters``."""
+def make_plan(value: Node, parameters: Sequence[str], kind: str | None = None, *,
+              gradient: bool = True) -> KernelPlan:
+    """Plan the fused value + adjoint kernel of the real per-call ``value`` with free ``parameters``
+    (``gradient=False``: the value-only kernel, kind ``val`` unless ``kind`` is given)."""
     parameters = tuple(parameters)
-    adjoint = reverse_adjoint(value)
-    outputs = tuple(ADJOINT.run(list(adjoint.outputs)))
+    kind = kind if kind is not None else (KIND if gradient else VALUE_KIND)
+    if gradient:
+        adjoint = reverse_adjoint(value)
+        outputs = tuple(ADJOINT.run(list(adjoint.outputs)))
+        boundary, slots = adjoint.boundary, adjoint.slots
+    else:
+        outputs, boundary, slots = (value,), (), ()
     order = tuple(topo_order(outputs))
     dep = event_dependence(outputs)
     param_slots: dict[int, int] = {}
@@ -181,7 +199,20 @@ def make_plan(value: Node, parameters: Sequence[str], kind: str = KIND) -> Kerne
     cast_ids |= {id(o) for o in outputs if not dep[id(o)]}
     casts = tuple(n for n in uniform if id(n) in cast_ids)
     fingerprint = graph_fingerprint(outputs)
-    key = hashlib.sha256("\x00".join((fingerprint, *parameters)).encode()).hexdigest()
+    key = hashlib.sha256("\x00".join((kind, fingerprint, *parameters)).encode()).hexdigest()
     return KernelPlan(kernel_name(kind, fingerprint), fingerprint, key, outputs, order, columns, uniform,
                       value_nodes, grad_nodes, casts, param_slots, {id(n): k for k, n in enumerate(order)},
-                      frozenset(id(n) for n in uniform), parameters, adjoint.boundary, adjoint.slots)
+                      frozenset(id(n) for n in uniform), parameters, boundary, slots)
+
+
+@functools.lru_cache(maxsize=64)
+def cached_plan(value: Node, parameters: tuple[str, ...], gradient: bool = True) -> KernelPlan:
+    """:func:`make_plan` memoised on the (interned) value node and the parameter order: the engines
+    of every dataset and row group of a model share one plan per kernel.
+
+    >>> from gpu_laddu.ir.nodes import param
+    >>> cached_plan(param("a"), ("a",)) is cached_plan(param("a"), ("a",))
+    True
+    """
+    return make_plan(value, parameters, gradient=gradient)
+

@@ -15,11 +15,13 @@ from gpu_laddu.data.output import concat, write_root
 from gpu_laddu.data.parquet import read_parquet, write_parquet
 from gpu_laddu.data.readers import from_dict, from_pandas, from_polars
 from gpu_laddu.data.root import read_amptools, read_root
+from gpu_laddu.data.stream import ParquetStream
 
 __all__ = [
     "BinnedDataset",
     "Dataset",
     "concat",
+    "ParquetStream",
     "from_arrow",
     "from_dict",
     "from_numpy",

@@ -11,8 +11,9 @@ other sums are then meaningless and the likelihood raises).  Derivative sums are
 ``with_gradient`` is false.  One engine per backend, chosen by :func:`make_engine`:
 
 * ``numpy``: the reference interpreter (whole-array numpy operations) + accurate reductions;
-* ``numba``: one fused ``njit(parallel=True)`` kernel per graph (:mod:`cpu_fallback.numba_engine`), the
-  reference interpreter for graphs too large to compile in reasonable time (:class:`SizeRoutedEngine`);
+* ``numba``: fused ``njit(nogil=True)`` kernels per graph (value + gradient, value only) run on
+  the context's threads (:mod:`cpu_fallback.numba_engine`), the reference interpreter for graphs
+  too large to compile in reasonable time (:class:`SizeRoutedEngine`);
 * ``cupy``: one fused CUDA kernel per graph with an on-device reduction
   (:mod:`gpu_laddu.backends.cupy_backend`).
 

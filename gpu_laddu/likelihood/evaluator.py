@@ -77,13 +77,73 @@ class Evaluator:
         dtypes = self._cache_dtypes(frontier)
         self.chunk_plan: ChunkPlan = plan_chunks(self.n_events, sum(d.itemsize for d in dtypes.values()),
                                                  self.ctx.memory.available())
-        self.cache: ResidentCache | StreamedCache = self._precompute(frontier, dataset, dtypes)
         self._active = frozenset(self.amplitudes)
         self._graphs: dict[frozenset[str], list[Node]] = {}
+        self._prefetch_kernel(early=True)
+        self.cache: ResidentCache | StreamedCache = self._precompute(frontier, dataset, dtypes)
+        self._finish()
+
+    def _finish(self) -> None:
+        self._active = frozenset(self.amplitudes)
+        self._graphs = {}
         self._programs: dict[tuple[bool, frozenset[str]], Program] = {}
         self._engine: SumsEngine | None = None
+        self._prefetch_kernel()
+
+    @classmethod
+    def from_parts(cls, model: Model, ctx: Any, parts: Iterable[Evaluator], n_events: int, *,
+                   gradient: bool = True) -> Evaluator:
+        """One resident evaluator of ``n_events`` events on ``ctx`` from the evaluators of consecutive
+        parts of them (row groups, say), consumed one at a time: each part's cache columns and
+        weights are copied into the whole's, then the part can be dropped.  Peak memory: the whole
+        cache plus one part, never the raw columns of all events."""
+        self = cls.__new__(cls)
+        self.ctx = ctx
+        ctx._check_open()
+        self.parameters, self.amplitudes = model.parameters, model.amplitudes
+        self.n_events, self.has_gradient = int(n_events), gradient
+        frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed, gradient)
+        dtypes = self._cache_dtypes(frontier)
+        xp = ctx.xp
+        with ctx.device_scope():
+            cache = ResidentCache({key: xp.empty(self.n_events, dtype=dt) for key, dt in dtypes.items()})
+            weights = xp.empty(self.n_events, dtype=np.float64)
+            pos = 0
+            for part in parts:
+                n = part.n_events
+                if isinstance(part.cache, StreamedCache) or pos + n > self.n_events:
+                    raise ModelError(f"from_parts needs resident parts of {self.n_events} events in all")
+                for key, column in cache.items():
+                    column[pos:pos + n] = part.cache[key]
+                weights[pos:pos + n] = part.weights
+                pos += n
+                del part  # released before the next part is made
+        if pos != self.n_events:
+            raise ModelError(f"from_parts: the parts hold {pos} events, not {self.n_events}")
+        self.weights = weights
+        self.chunk_plan = plan_chunks(self.n_events, sum(d.itemsize for d in dtypes.values()), None)
+        self.cache = cache
+        ctx.memory.track(cache, self.chunk_plan.device_bytes)
+        self._finish()
+        return self
 
     # -- load ---------------------------------------------------------------------------
+    def _prefetch_kernel(self, early: bool = False) -> None:
+        """On the numba backend, start compiling the value + gradient kernel of the all-active graph
+        in the background: when a child process compiles it (``early``), while this dataset
+        precomputes; else (a compile thread, which would hold Numba's compiler lock against the
+        precompute's own compiles) once it has, while the next dataset (the accepted MC) does.
+        The kernel is the same for every dataset of a model, so the MC evaluator finds it under way."""
+        if self.ctx.backend != "numba" or not self.has_gradient or not self.n_events:
+            return
+        from cpu_fallback.numba_engine import _separate_process_allowed, prefetch_kernel
+
+        if early and not _separate_process_allowed():
+            return
+        from gpu_laddu.codegen.plan import cached_plan
+
+        prefetch_kernel(cached_plan(self.specialized_graph()[0], self.parameters), self.ctx.precision)
+
     @staticmethod
     def _check_columns(graph: list[Node], dataset: Dataset) -> None:
         for node in iter_ops(graph, "column"):
@@ -204,6 +264,12 @@ class Evaluator:
         for lo, hi in self.chunk_plan.tile_bounds():
             yield lo, hi, (cache.chunk(lo, hi, keys) if isinstance(cache, StreamedCache)
                            else {key: cache[key][lo:hi] for key in keys})
+
+    def weighted_tiles(self, keys: Iterable[Any]) -> Iterator[tuple[int, Mapping[Any, Any], Any]]:
+        """``(events, columns, weights)`` per tile of :meth:`cache_tiles` (the normalisation integrals'
+        input; a :class:`~gpu_laddu.likelihood.streamed.StreamedEvaluator` yields its row groups)."""
+        for lo, hi, columns in self.cache_tiles(keys):
+            yield hi - lo, columns, self.weights[lo:hi]
 
     def _run_tiled(self, program: Program, params: dict[str, float]) -> list[Any]:
         """``program`` tile by tile (a streamed cache, or a budget too tight for one tile), into

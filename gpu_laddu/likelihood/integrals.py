@@ -35,6 +35,7 @@ from gpu_laddu.passes.normalize import Decomposition, decompose_intensity
 
 if TYPE_CHECKING:
     from gpu_laddu.likelihood.evaluator import Evaluator
+    from gpu_laddu.likelihood.streamed import StreamedEvaluator
 
 CHUNK = 1 << 16
 MAX_INTEGRAL_ENTRIES = 1 << 22
@@ -50,7 +51,7 @@ def integral_size(decomposition: Decomposition) -> int:
 class Integrals:
     """The precomputed integrals of one decomposition on one (rank-distributed) MC sample."""
 
-    def __init__(self, decomposition: Decomposition, ev: Evaluator) -> None:
+    def __init__(self, decomposition: Decomposition, ev: Evaluator | StreamedEvaluator) -> None:
         self.decomposition = decomposition
         self.ctx = ev.ctx
         self.parameters = ev.parameters
@@ -74,12 +75,13 @@ class Integrals:
         self._gradient = scalar_function([*nodes, *dnodes], self.parameters)
         self.matrices, self.vector = self._integrate(ev)
 
-    def _integrate(self, ev: Evaluator) -> tuple[list[np.ndarray], np.ndarray]:
+    def _integrate(self, ev: Evaluator | StreamedEvaluator) -> tuple[list[np.ndarray], np.ndarray]:
         """Σ_acc w·E·B·B̄ᵀ per coherent term and Σ_acc w·D, summed over ranks.
 
         The per-event bases are evaluated tile by tile of the evaluator's cache (one tile when
         it is resident and the context has no memory budget), so that a streamed MC sample
-        never has to be on the device whole.
+        never has to be on the device whole; for a
+        :class:`~gpu_laddu.likelihood.streamed.StreamedEvaluator`, row group by row group of its file.
         """
         xp, dec = self.ctx.xp, self.decomposition
         events = dec.event_nodes
@@ -97,11 +99,11 @@ class Integrals:
         with self.ctx.device_scope():
             acc = [xp.zeros((k, k), dtype=np.complex128) for k in sizes]
             vec = xp.zeros(len(dec.linear_bases), dtype=np.complex128)
-            for start, stop, columns in ev.cache_tiles(keys):
-                arrays = dict(zip((id(e) for e in events), program.run(columns, {}, stop - start)))
-                weights = xp.asarray(ev.weights[start:stop], dtype=np.float64)
-                for lo in range(0, stop - start, CHUNK):
-                    hi = min(lo + CHUNK, stop - start)
+            for n_tile, columns, tile_weights in ev.weighted_tiles(keys):
+                arrays = dict(zip((id(e) for e in events), program.run(columns, {}, n_tile)))
+                weights = xp.asarray(tile_weights, dtype=np.float64)
+                for lo in range(0, n_tile, CHUNK):
+                    hi = min(lo + CHUNK, n_tile)
                     w = weights[lo:hi]
                     for k, t in enumerate(dec.coherent):
                         b = stack(arrays, t.bases, lo, hi)
@@ -109,6 +111,7 @@ class Integrals:
                         acc[k] += (b * ww[None, :]) @ b.conj().T
                     if len(dec.linear_bases):
                         vec += stack(arrays, dec.linear_bases, lo, hi) @ w.astype(np.complex128)
+                del arrays, columns, weights, tile_weights  # a streamed row group is dropped before the next
         parts = [self.ctx.to_numpy(a).ravel() for a in (*acc, vec)]
         flat = np.concatenate([np.concatenate([p.real, p.imag]) for p in parts]) if parts else np.zeros(0)
         total = self.ctx.comm.allreduce_sum(flat)
@@ -150,7 +153,7 @@ class Integrals:
 class NormalizationIntegrals:
     """Integrals of an MC evaluator's intensity, per activation mask (``None`` where they don't apply)."""
 
-    def __init__(self, ev: Evaluator) -> None:
+    def __init__(self, ev: Evaluator | StreamedEvaluator) -> None:
         self.ev = ev
         self._by_graph: dict[Node, Integrals | None] = {}
 

@@ -33,10 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gpu_laddu.data.stream import ParquetStream
 from gpu_laddu.errors import DataError, LikelihoodError, ModelError
 from gpu_laddu.likelihood.fitting import FitMethods
 from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 from gpu_laddu.likelihood.params import default_values, resolve_parameters
+from gpu_laddu.likelihood.streamed import StreamedEvaluator, load_streamed
 
 if TYPE_CHECKING:
     from gpu_laddu.data.dataset import Dataset
@@ -69,8 +71,9 @@ def check_finite(value: float, gradient: np.ndarray | None, names: Sequence[str]
 class _LikelihoodTerm(FitMethods):
     """Shared machinery of NLL and ExtendedNLL."""
 
-    def __init__(self, model: Model, data: Dataset | None = None, accmc: Dataset | None = None, *,
-                 accepted_mc: Dataset | None = None, normalization: str = "auto", name: str | None = None) -> None:
+    def __init__(self, model: Model, data: Dataset | ParquetStream | None = None,
+                 accmc: Dataset | ParquetStream | None = None, *, accepted_mc: Dataset | ParquetStream | None = None,
+                 normalization: str = "auto", name: str | None = None) -> None:
         if accepted_mc is not None:
             if accmc is not None:
                 raise ModelError("give the accepted MC once: as accmc or as accepted_mc=, not both")
@@ -92,12 +95,23 @@ class _LikelihoodTerm(FitMethods):
             raise ModelError(f"normalization must be 'auto' or 'events', not {normalization!r}")
         self.ctx = data.ctx
         self.model = model
-        self.data_evaluator: Evaluator = model.load(data)
-        self.mc_evaluator: Evaluator = model.load(accmc)
+        self.data_evaluator: Evaluator = (load_streamed(model, data) if isinstance(data, ParquetStream)
+                                          else model.load(data))
+        self.mc_evaluator: Evaluator | StreamedEvaluator = (
+            _streamed(model, accmc) if isinstance(accmc, ParquetStream) else model.load(accmc))
         self.parameters: tuple[str, ...] = self.data_evaluator.parameters
-        self.n_data = data.sum_weights
-        self._data_start = data.global_start
+        if isinstance(data, ParquetStream):
+            weights = self.data_evaluator.weights
+            local = float(self.ctx.xp.sum(weights)) if data.n_events else 0.0
+            self.n_data = float(self.ctx.comm.allreduce_sum(np.array([local]))[0])
+            self._data_start = data.row_groups[0][1] if data.row_groups else data.n_events_global
+        else:
+            self.n_data = data.sum_weights
+            self._data_start = data.global_start
         self._integrals = NormalizationIntegrals(self.mc_evaluator) if normalization == "auto" else None
+        mc_ev = self.mc_evaluator
+        if isinstance(mc_ev, StreamedEvaluator) and (self._integrals is None or self._integrals.current() is None):
+            mc_ev.validate()  # every row group read and checked before any fit
 
     # -- activation (forwarded to data and MC) ---------------------------------------------
     def activate(self, names: str | Iterable[str]) -> None:
@@ -252,6 +266,10 @@ class _LikelihoodTerm(FitMethods):
         return f"{type(self).__name__}(parameters={list(self.parameters)}, device={self.ctx.device!r})"
 
 
+def _streamed(model: Model, stream: ParquetStream) -> StreamedEvaluator:
+    return StreamedEvaluator(model, stream)
+
+
 class NLL(_LikelihoodTerm):
     """laddu 0.28.1's shape-only NLL, 2·[N_w·ln Σ_acc w·I − Σ_data w·ln I].
 
@@ -260,9 +278,15 @@ class NLL(_LikelihoodTerm):
     Parameters
     ----------
     model : Model
-    data : Dataset
-    accmc : Dataset
-        Accepted Monte Carlo (same context as ``data``).
+    data : Dataset or ParquetStream
+        A :class:`~gpu_laddu.data.stream.ParquetStream` is precomputed row group by row group
+        (:func:`~gpu_laddu.likelihood.streamed.load_streamed`): the raw columns of all events are
+        never in memory at once.
+    accmc : Dataset or ParquetStream
+        Accepted Monte Carlo (same context as ``data``).  A
+        :class:`~gpu_laddu.data.stream.ParquetStream` is read row group by row group and never
+        kept (:mod:`gpu_laddu.likelihood.streamed`): with normalisation integrals, memory
+        independent of its size.
     normalization : {"auto", "events"}
         ``auto``: precomputed normalisation integrals when the intensity allows them (same
         values and gradients, MC cost independent of the MC size), else the event loop;

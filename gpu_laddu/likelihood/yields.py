@@ -200,7 +200,7 @@ def _evaluator(term: Any, mc: Dataset) -> Evaluator:
     return _evaluator_for(term, mc)
 
 
-def _sums(term: Any, ev: Evaluator, values: np.ndarray, names: list[str] | None) -> np.ndarray:
+def _sums(term: Any, ev: Any, values: np.ndarray, names: list[str] | None) -> np.ndarray:
     """Global ``[Σ w·I_sel, Σ w·∂I_sel ...]`` on ``ev`` (integrals when they apply, else the event loop)."""
     from gpu_laddu.likelihood.integrals import NormalizationIntegrals
 

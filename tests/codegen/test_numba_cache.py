@@ -15,7 +15,7 @@ from tests.codegen.models import datasets
 from tests.helpers import col
 
 pytest.importorskip("numba")
-from cpu_fallback.numba_engine import kernel_stats  # noqa: E402
+from cpu_fallback.numba_engine import kernel_stats, wait_for_background  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
@@ -47,9 +47,10 @@ def test_repeated_load_and_mask_switches_compile_nothing(tmp_path, monkeypatch):
     before = kernel_stats()
     first = gl.NLL(model, data, mc, normalization="events")
     v1 = first.value_and_gradient(p)[0]
+    wait_for_background()  # the value-only kernel, compiled in the background
     after_first = kernel_stats()
     built = after_first["compiled"] + after_first["loaded_from_disk"]
-    assert built == before["compiled"] + before["loaded_from_disk"] + 1
+    assert built == before["compiled"] + before["loaded_from_disk"] + 2
     (module,) = tmp_path.joinpath("numba").glob("gpu_laddu_nll_*.py")
     assert module.read_text() == model.kernel_source("numba")  # what users inspect is what runs
 
@@ -70,8 +71,9 @@ def test_new_process_loads_from_disk(tmp_path):
     runs = [json.loads(subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True,
                                       text=True, timeout=300, check=True).stdout.splitlines()[-1])
             for _ in range(2)]
-    assert runs[0]["compiled"] == 1 and runs[0]["loaded_from_disk"] == 0
-    assert runs[1]["compiled"] == 0 and runs[1]["loaded_from_disk"] == 1
+    # the value kernel; the value + gradient kernel is prefetched in the background (a child compiles it)
+    assert runs[0]["compiled"] == 1 and runs[0]["loaded_from_disk"] <= 1
+    assert runs[1]["compiled"] == 0 and runs[1]["loaded_from_disk"] >= 1
     assert runs[0]["value"] == runs[1]["value"]
     assert np.isfinite(runs[0]["value"])
 

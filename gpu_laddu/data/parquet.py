@@ -156,15 +156,20 @@ def _read(pf: pq.ParquetFile, ctx: ExecutionContext, source: str, *, p4s: Select
         with progress_bar(progress, ctx.rank, total=stop - start, unit="ev", desc="read_parquet") as bar:
             host, validated = _read_stream(pf, groups, plan, ctx.threads, stop - start, nulls=nulls,
                                            check_finite=check_finite, source=source, row_offset=start, bar=bar,
-                                           recorded=recorded, m2_tolerance=m2_tolerance)
+                                           recorded=recorded, m2_tolerance=m2_tolerance,
+                                           empty=ctx.resources.empty_host)
     return ingest(ctx, plan, host, check_finite=check_finite, source=source, n_events_global=n_global,
                   global_start=start, row_offset=start, validated=validated, m2_tolerance=m2_tolerance)
 
 
 def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], plan: ColumnPlan, threads: int,
                  n_rows: int, *, nulls: str, check_finite: bool, source: str, row_offset: int, bar: Any,
-                 recorded: dict[str, float], m2_tolerance: float | None) -> tuple[HostColumns, bool]:
+                 recorded: dict[str, float], m2_tolerance: float | None,
+                 empty: Any = None) -> tuple[HostColumns, bool]:
     """Decode row groups into preallocated columns; copy and check each on worker threads meanwhile.
+
+    ``empty(n)`` allocates the columns: the context's ``resources.empty_host`` (pinned memory
+    on a GPU, from which each column reaches the device in one asynchronous copy).
 
     Returns the columns and whether they passed the checks (if not, the caller checks the
     whole columns again, for a message that counts every bad value).
@@ -183,7 +188,8 @@ def _read_stream(pf: pq.ParquetFile, groups: list[tuple[int, int, int, int]], pl
 
     columns = list(plan.columns)
     host = fill_columns(columns, _stream(pf, groups, columns, source, bar), n_rows, nulls=nulls, source=source,
-                        row_offset=row_offset, background=threads > 1, on_filled=check, recorded=recorded)
+                        row_offset=row_offset, background=threads > 1, on_filled=check, recorded=recorded,
+                        empty=empty)
     try:
         validator.finish()
     except DataError:

@@ -153,7 +153,8 @@ def _read_flat(ttree: Any, source: str, ctx: ExecutionContext, *, p4s: Selection
     start, stop = partition(n_global, ctx.rank, ctx.size)
     columns = list(plan.columns)
     batches = (_arrays(ttree, columns, lo, min(stop, lo + _STEP), source, "np") for lo in range(start, stop, _STEP))
-    host = fill_columns(columns, batches, stop - start, nulls=nulls, source=source, row_offset=start)
+    host = fill_columns(columns, batches, stop - start, nulls=nulls, source=source, row_offset=start,
+                        empty=ctx.resources.empty_host)  # pinned on a GPU: one async copy per column
     return ingest(ctx, plan, host, check_finite=check_finite, source=source, n_events_global=n_global,
                   global_start=start, row_offset=start, m2_tolerance=m2_tolerance)
 

@@ -96,8 +96,11 @@ class ParquetStream:
 
     def __init__(self, path: str | os.PathLike[str], *, ctx: ExecutionContext | None = None, p4s: Selection = None,
                  scalars: Selection = None, weight: str | None = "weight", nulls: str = "error",
-                 check_finite: bool = True, local: bool = False, batch_rows: int = 1 << 17) -> None:
+                 check_finite: bool = True, local: bool = False, batch_rows: int = 1 << 17,
+                 m2_tolerance: float | None = None) -> None:
+        from gpu_laddu.data.arrow import recorded_tolerances
         from gpu_laddu.data.parquet import _open
+        from gpu_laddu.data.validate import check_m2_tolerance
 
         self._ctx = resolve_context(ctx)
         check_nulls_policy(nulls)
@@ -105,10 +108,12 @@ class ParquetStream:
             raise DataError(f"batch_rows must be a positive integer, not {batch_rows!r}")
         self.batch_rows = batch_rows
         self.source = os.fspath(path)
-        self._options = {"nulls": nulls, "check_finite": check_finite}
         with _open(self.source) as pf:
             self._plan = resolve_columns(arrow_fields(pf.schema_arrow, self.source), p4s=p4s, scalars=scalars,
                                          weight=weight, source=self.source)
+            self._options = {"nulls": nulls, "check_finite": check_finite,
+                             "recorded": recorded_tolerances(pf.schema_arrow, self.source),
+                             "m2_tolerance": check_m2_tolerance(m2_tolerance)}
             meta = pf.metadata
             sizes = [int(meta.row_group(i).num_rows) for i in range(meta.num_row_groups)]
         self._stamp = _stamp(self.source)
@@ -148,7 +153,7 @@ class ParquetStream:
                                              row_offset=first, **self._options)  # type: ignore[arg-type]
                     ds = ingest(self._ctx, self._plan, host, check_finite=bool(self._options["check_finite"]),
                                 source=self.source, n_events_global=rows, global_start=first, row_offset=first,
-                                validated=True)
+                                validated=True, m2_tolerance=self._options["m2_tolerance"])  # type: ignore[arg-type]
                 except DataError as exc:
                     raise DataError(f"{self.source}, row group {index} (file rows {first}..{first + rows - 1}): "
                                     f"{exc}") from exc

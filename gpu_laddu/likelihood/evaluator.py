@@ -101,6 +101,7 @@ class Evaluator:
         self.ctx = ctx
         ctx._check_open()
         self.parameters, self.amplitudes = model.parameters, model.amplitudes
+        self._defaults = default_values({n: model.parameter_spec(n) for n in self.parameters})
         self.n_events, self.has_gradient = int(n_events), gradient
         frontier, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed, gradient)
         dtypes = self._cache_dtypes(frontier)

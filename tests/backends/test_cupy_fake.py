@@ -249,3 +249,29 @@ def test_arrow_columns_decoded_into_pinned_memory_reach_the_device_in_one_async_
     assert got["pinned"] == {"dma": [8 * n, 8 * n], "staged_host_bytes": 0, "host_waits": 0}
     assert res.is_pinned(host.arrays["x"]) and not res.is_pinned(x)
     ctx.close()
+
+
+
+def test_read_parquet_decodes_into_the_contexts_host_buffers(fake_cupy, monkeypatch, tmp_path):
+    """The Parquet reader allocates its columns with the context's empty_host (pinned memory on a
+    GPU, from which each column reaches the device in one asynchronous copy; see the test above)."""
+    n = 50_000
+    rng = np.random.default_rng(5)
+    cpu = gl.ExecutionContext(device="cpu", backend="numpy")
+    path = tmp_path / "x.parquet"
+    x = rng.normal(size=n)
+    gl.write_parquet(gl.from_numpy(scalars={"x": x}, weights=rng.uniform(0.5, 1.5, n), ctx=cpu), path,
+                     row_group_size=20_000)  # several row groups: the reader decodes into its own columns
+    ctx = gl.ExecutionContext(device="cuda", backend="cupy")
+    allocated = []
+    empty_host = ctx.resources.empty_host
+
+    def counted(size, dtype=np.float64):
+        allocated.append(size)
+        return empty_host(size, dtype)
+
+    monkeypatch.setattr(ctx.resources, "empty_host", counted)
+    ds = gl.read_parquet(path, ctx=ctx)
+    assert allocated == [n, n]  # x and the weights
+    assert np.array_equal(ctx.to_numpy(ds.scalar("x")), x)
+    ctx.close()

@@ -34,9 +34,9 @@ MIN_NODES = 64
 """Operations in a frontier graph from which a generated kernel replaces the interpreter."""
 
 
-def frontier_source(outputs: Sequence[Node], columns: Sequence[Node], name: str) -> str:
-    """Source of ``name(c0, ..., o0, ...)``: per event, every output node of ``outputs`` from the
-    column leaves ``columns`` (outputs that are leaves are not written)."""
+def lower_event_nodes(outputs: Sequence[Node], columns: Sequence[Node]) -> tuple[dict[int, str], list[str]]:
+    """Per-event Python statements computing ``outputs`` inside a loop over ``i``: (node id → the
+    expression or temporary that holds it, the statements); column leaves read ``c<k>[i]``."""
     lw = PythonLowering(False)
     col = {id(c): k for k, c in enumerate(columns)}
     ref: dict[int, str] = {}
@@ -52,6 +52,13 @@ def frontier_source(outputs: Sequence[Node], columns: Sequence[Node], name: str)
             t = f"t{len(body)}"
             body.append(f"        {t} = {lw.expr(node, [ref[id(x)] for x in node.inputs])}")
             ref[id(node)] = t
+    return ref, body
+
+
+def frontier_source(outputs: Sequence[Node], columns: Sequence[Node], name: str) -> str:
+    """Source of ``name(c0, ..., o0, ...)``: per event, every output node of ``outputs`` from the
+    column leaves ``columns`` (outputs that are leaves are not written)."""
+    ref, body = lower_event_nodes(outputs, columns)
     written = [o for o in outputs if o.op != "column"]
     args = ", ".join([*(f"c{k}" for k in range(len(columns))), *(f"o{k}" for k in range(len(written)))])
     lines = ["import cmath", "import math", "import numpy as np", "from numba import njit, prange", "", "",

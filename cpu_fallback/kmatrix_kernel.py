@@ -45,36 +45,6 @@ _SIGNATURE = ("void(float64[::1], complex128[:, ::1], boolean, complex128[:, ::1
               "float64[:, ::1], float64[:, ::1], float64[::1], int64, float64, int64, int64, complex128[:, ::1])")
 
 
-@njit("void(complex128[:, ::1], complex128[::1], int64, int64)", cache=True, nogil=True)
-def _solve_row(a: Any, x: Any, n: int, index: int) -> None:  # pragma: no cover - compiled
-    """x ← the solution of a·x = e_index (a is overwritten), partial pivoting on |re| + |im|."""
-    for i in range(n):
-        x[i] = 1.0 if i == index else 0.0
-    for col in range(n):
-        piv = col
-        best = abs(a[col, col].real) + abs(a[col, col].imag)
-        for r in range(col + 1, n):
-            size = abs(a[r, col].real) + abs(a[r, col].imag)
-            if size > best:
-                best = size
-                piv = r
-        if piv != col:
-            for c in range(n):
-                a[col, c], a[piv, c] = a[piv, c], a[col, c]
-            x[col], x[piv] = x[piv], x[col]
-        inv = 1.0 / a[col, col]
-        for r in range(col + 1, n):
-            factor = a[r, col] * inv
-            for c in range(col + 1, n):
-                a[r, c] -= factor * a[col, c]
-            x[r] -= factor * x[col]
-    for i in range(n - 1, -1, -1):
-        acc = x[i]
-        for c in range(i + 1, n):
-            acc -= a[i, c] * x[c]
-        x[i] = acc / a[i, i]
-
-
 @njit(cache=True, nogil=True)
 def _solve(a: Any, x: Any, n: int) -> None:  # pragma: no cover - compiled
     """x ← a⁻¹x (a is overwritten), partial pivoting on |re| + |im|."""
@@ -101,6 +71,14 @@ def _solve(a: Any, x: Any, n: int) -> None:  # pragma: no cover - compiled
         for c in range(i + 1, n):
             acc -= a[i, c] * x[c]
         x[i] = acc / a[i, i]
+
+
+@njit("void(complex128[:, ::1], complex128[::1], int64, int64)", cache=True, nogil=True)
+def _solve_row(a: Any, x: Any, n: int, index: int) -> None:  # pragma: no cover - compiled
+    """x ← the solution of a·x = e_index (a is overwritten)."""
+    for i in range(n):
+        x[i] = 1.0 if i == index else 0.0
+    _solve(a, x, n)
 
 
 @njit(cache=True, nogil=True)

@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from cpu_fallback.frontier_kernel import lower_event_nodes
 from cpu_fallback.numba_codegen import FASTMATH
-from gpu_laddu.codegen.python import PythonLowering, literal
-from gpu_laddu.errors import IRError
 from gpu_laddu.ir.nodes import Node, topo_order
 
 
@@ -39,21 +38,7 @@ def inverse_source(nodes: Sequence[Node], n: int, columns: Sequence[Node], row: 
     """Source of ``kernel(c0, ..., w_all, out)``: ``out[i]`` = row ``row`` of the inverse of the
     ``n``×``n`` matrix whose row-major elements are ``nodes``, for every event ``i`` (the solution
     of Aᵀ·x = e_row by Gaussian elimination with partial pivoting); ``columns`` are the column leaves."""
-    lw = PythonLowering(False)
-    col = {id(c): k for k, c in enumerate(columns)}
-    ref: dict[int, str] = {}
-    body: list[str] = []
-    for node in topo_order(list(nodes)):
-        if node.op == "const":
-            ref[id(node)] = literal(node.attrs[0])
-        elif node.op == "column":
-            ref[id(node)] = f"c{col[id(node)]}[i]"
-        elif node.op in ("param", "amp"):
-            raise IRError(f"{node!r}: a per-event matrix kernel takes parameter-free nodes")
-        else:
-            name = f"t{len(body)}"
-            body.append(f"        {name} = {lw.expr(node, [ref[id(x)] for x in node.inputs])}")
-            ref[id(node)] = name
+    ref, body = lower_event_nodes(nodes, columns)
     args = ", ".join([*(f"c{k}" for k in range(len(columns))), "w_all", "out"])
     lines = [
         "import cmath", "import math", "import numpy as np", "from numba import njit, prange", "", "",

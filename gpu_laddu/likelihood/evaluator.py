@@ -37,9 +37,10 @@ from cpu_fallback.interpreter import Program
 from gpu_laddu.backends.chunking import ChunkPlan, ResidentCache, StreamedCache, plan_chunks
 from gpu_laddu.errors import ModelError
 from gpu_laddu.ir.nodes import Node, iter_ops
+from gpu_laddu.likelihood.activation import Activation
 from gpu_laddu.likelihood.engines import SumsEngine, make_engine, real_rows
-from gpu_laddu.likelihood.params import default_values, expand_amplitude_names, resolve_parameters
-from gpu_laddu.passes.standard import build_call_graph, specialize_graph
+from gpu_laddu.likelihood.params import default_values, resolve_parameters
+from gpu_laddu.passes.standard import build_call_graph
 from gpu_laddu.profiling import annotate
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _owned(xp: Any, arr: Any, dtype: Any, *, reuse: bool) -> Any:
     return xp.array(arr, dtype=dtype, copy=True)
 
 
-class Evaluator:
+class Evaluator(Activation):
     """Per-event values and gradients of a model on one dataset (see :meth:`Model.load`)."""
 
     def __init__(self, model: Model, dataset: Dataset, *, gradient: bool = True) -> None:
@@ -196,44 +197,7 @@ class Evaluator:
             return self.cache.nbytes
         return int(sum(a.nbytes for a in self.cache.values()))
 
-    # -- activation -------------------------------------------------------------------------
-    def _names(self, names: str | Iterable[str]) -> frozenset[str]:
-        return expand_amplitude_names(names, self.amplitudes)
-
-    @property
-    def active(self) -> frozenset[str]:
-        """Names of the active amplitudes."""
-        return self._active
-
-    def activate(self, names: str | Iterable[str]) -> None:
-        """Activate the named amplitudes."""
-        self._active = self._active | self._names(names)
-
-    def deactivate(self, names: str | Iterable[str]) -> None:
-        """Deactivate the named amplitudes (they evaluate to 0)."""
-        self._active = self._active - self._names(names)
-
-    def isolate(self, names: str | Iterable[str]) -> None:
-        """Activate only the named amplitudes."""
-        self._active = self._names(names)
-
-    def activate_all(self) -> None:
-        """Activate every amplitude."""
-        self._active = frozenset(self.amplitudes)
-
-    def set_active(self, active: frozenset[str]) -> None:
-        """Restore an activation state read from :attr:`active`."""
-        self._active = self._names(active)
-
     # -- per-call ---------------------------------------------------------------------------
-    def specialized_graph(self) -> list[Node]:
-        """Per-call graph (value, then one derivative per free parameter) for the current activation."""
-        graph = self._graphs.get(self._active)
-        if graph is None:
-            graph = specialize_graph(self._graph, self._active)
-            self._graphs[self._active] = graph
-        return graph
-
     def _program(self, with_gradient: bool) -> Program:
         key = (with_gradient, self._active)
         program = self._programs.get(key)

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gpu_laddu.errors import ModelError
+from gpu_laddu.likelihood.activation import Activation
 from gpu_laddu.likelihood.evaluator import Evaluator
-from gpu_laddu.passes.standard import build_call_graph, specialize_graph
+from gpu_laddu.passes.standard import build_call_graph
 
 if TYPE_CHECKING:
     from gpu_laddu.data.stream import ParquetStream
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from gpu_laddu.likelihood.model import Model
 
 
-class StreamedEvaluator:
+class StreamedEvaluator(Activation):
     """The parts of :class:`Evaluator` a likelihood's accepted-MC term uses, over a stream.
 
     Parameters
@@ -69,46 +69,6 @@ class StreamedEvaluator:
         _, self._graph = build_call_graph(model.expression.node, self.parameters, model.fixed, gradient)
         self._active = frozenset(self.amplitudes)
         self._graphs: dict[frozenset[str], list[Node]] = {}
-
-    # -- activation (as Evaluator) ------------------------------------------------------------
-    def _names(self, names: str | Iterable[str]) -> frozenset[str]:
-        wanted = frozenset([names] if isinstance(names, str) else names)
-        unknown = sorted(wanted - set(self.amplitudes))
-        if unknown:
-            raise ModelError(f"unknown amplitude name(s) {unknown}; the model has {list(self.amplitudes)}")
-        return wanted
-
-    @property
-    def active(self) -> frozenset[str]:
-        """Names of the active amplitudes."""
-        return self._active
-
-    def activate(self, names: str | Iterable[str]) -> None:
-        """Activate the named amplitudes."""
-        self._active = self._active | self._names(names)
-
-    def deactivate(self, names: str | Iterable[str]) -> None:
-        """Deactivate the named amplitudes."""
-        self._active = self._active - self._names(names)
-
-    def isolate(self, names: str | Iterable[str]) -> None:
-        """Activate only the named amplitudes."""
-        self._active = self._names(names)
-
-    def activate_all(self) -> None:
-        """Activate every amplitude."""
-        self._active = frozenset(self.amplitudes)
-
-    def set_active(self, active: frozenset[str]) -> None:
-        """Restore an activation state read from :attr:`active`."""
-        self._active = self._names(active)
-
-    def specialized_graph(self) -> list[Node]:
-        """Per-call graph for the current activation (the same nodes as an in-memory evaluator's)."""
-        graph = self._graphs.get(self._active)
-        if graph is None:
-            graph = self._graphs[self._active] = specialize_graph(self._graph, self._active)
-        return graph
 
     # -- passes over the stream -------------------------------------------------------------
     def evaluators(self) -> Iterator[Evaluator]:

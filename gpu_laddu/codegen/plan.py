@@ -168,6 +168,32 @@ class KernelPlan:
 ADJOINT = Pipeline([Pass("cse", cse)], name="adjoint")
 
 
+def _register_order(outputs: Sequence[Node]) -> list[Node]:
+    """Topological order that evaluates the input needing more temporaries first (Sethi–Ullman),
+    so fewer values are live at once in the emitted straight-line code."""
+    need: dict[int, int] = {}
+    for n in topo_order(outputs):
+        ks = sorted((need[id(i)] for i in n.inputs), reverse=True)
+        need[id(n)] = max([1] + [k + j for j, k in enumerate(ks)])
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in outputs:
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in seen:
+                continue
+            if expanded:
+                seen.add(id(node))
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for child in sorted(node.inputs, key=lambda c: need[id(c)]):
+                if id(child) not in seen:
+                    stack.append((child, False))
+    return order
+
+
 def make_plan(value: Node, parameters: Sequence[str], kind: str | None = None, *,
               gradient: bool = True) -> KernelPlan:
     """Plan the fused value + adjoint kernel of the real per-call ``value`` with free ``parameters``
@@ -180,7 +206,7 @@ def make_plan(value: Node, parameters: Sequence[str], kind: str | None = None, *
         boundary, slots = adjoint.boundary, adjoint.slots
     else:
         outputs, boundary, slots = (value,), (), ()
-    order = tuple(topo_order(outputs))
+    order = tuple(_register_order(outputs))
     dep = event_dependence(outputs)
     param_slots: dict[int, int] = {}
     for n in order:

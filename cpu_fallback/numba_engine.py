@@ -35,16 +35,18 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import importlib.util
 import os
+import queue
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,9 @@ _CHILD = ("import importlib.util as u, sys; s = u.spec_from_file_location(sys.ar
 _MODULE_PREFIX = "gpu_laddu_kernel_"
 _KERNELS: dict[tuple[str, str], Any] = {}
 _PENDING: dict[tuple[str, str], Future[Any]] = {}
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gpu_laddu_compile")
+_BACKGROUND: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+_WORKER: list[threading.Thread] = []
+_CHILDREN: set[subprocess.Popen[bytes]] = set()
 _STATS = {"compiled": 0, "loaded_from_disk": 0, "memory_hits": 0}
 _LOCK = threading.Lock()
 
@@ -122,10 +126,41 @@ def _separate_process_allowed() -> bool:
 
 def _compile_in_child(path: Path, module_name: str) -> None:
     """Compile the kernel module ``path`` in a fresh interpreter, which leaves the machine code in
-    Numba's disk cache (failures are ignored: the module is then compiled in this process)."""
+    Numba's disk cache (failures are ignored: the module is then compiled in this process).  The
+    child is killed when this process exits: nobody is left to use what it compiles."""
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run([sys.executable, "-c", _CHILD, str(path), module_name], env=os.environ.copy(),
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=600, check=False)
+        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), module_name], env=os.environ.copy(),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _CHILDREN.add(child)
+        try:
+            child.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        finally:
+            _CHILDREN.discard(child)
+
+
+@atexit.register
+def _stop_children() -> None:
+    for child in list(_CHILDREN):
+        with contextlib.suppress(OSError):
+            child.kill()
+
+
+def _background_worker() -> None:
+    while True:
+        _BACKGROUND.get()()
+
+
+def _submit_background(task: Callable[[], None]) -> None:
+    """Run ``task`` on the one background compile thread (a daemon: exiting never waits for a compile)."""
+    with _LOCK:
+        if not _WORKER or not _WORKER[0].is_alive():
+            worker = threading.Thread(target=_background_worker, name="gpu_laddu_compile", daemon=True)
+            worker.start()
+            _WORKER[:] = [worker]
+    _BACKGROUND.put(task)
 
 
 def load_kernel(source: str, name: str, separate_process: bool = False) -> Any:
@@ -191,7 +226,7 @@ def _kernel_future(plan: KernelPlan, precision: str, background: bool) -> Future
         future.set_result(kernel)
 
     if background:
-        _BACKGROUND.submit(compile_)
+        _submit_background(compile_)
     else:
         compile_()
     return future

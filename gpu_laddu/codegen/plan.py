@@ -175,23 +175,7 @@ def _register_order(outputs: Sequence[Node]) -> list[Node]:
     for n in topo_order(outputs):
         ks = sorted((need[id(i)] for i in n.inputs), reverse=True)
         need[id(n)] = max([1] + [k + j for j, k in enumerate(ks)])
-    order: list[Node] = []
-    seen: set[int] = set()
-    for root in outputs:
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if id(node) in seen:
-                continue
-            if expanded:
-                seen.add(id(node))
-                order.append(node)
-                continue
-            stack.append((node, True))
-            for child in sorted(node.inputs, key=lambda c: need[id(c)]):
-                if id(child) not in seen:
-                    stack.append((child, False))
-    return order
+    return topo_order(outputs, lambda n: sorted(n.inputs, key=lambda c: need[id(c)])[::-1])
 
 
 def make_plan(value: Node, parameters: Sequence[str], kind: str | None = None, *,

@@ -28,7 +28,7 @@ import hashlib
 import struct
 import threading
 import weakref
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -254,8 +254,11 @@ def column(source: ColumnSource) -> Node:
     return make("column", (), (source,))
 
 
-def topo_order(outputs: Iterable[Node]) -> list[Node]:
-    """All nodes reachable from ``outputs``, inputs before users (deterministic order)."""
+def topo_order(outputs: Iterable[Node], children: Callable[[Node], Sequence[Node]] | None = None) -> list[Node]:
+    """All nodes reachable from ``outputs``, inputs before users (deterministic order).
+
+    ``children(node)`` gives the order in which a node's inputs are visited (default: as stored).
+    """
     order: list[Node] = []
     seen: set[int] = set()
     for root in outputs:
@@ -269,7 +272,7 @@ def topo_order(outputs: Iterable[Node]) -> list[Node]:
                 order.append(node)
                 continue
             stack.append((node, True))
-            for child in reversed(node.inputs):
+            for child in reversed(node.inputs if children is None else children(node)):
                 if id(child) not in seen:
                     stack.append((child, False))
     return order

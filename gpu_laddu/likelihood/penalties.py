@@ -28,6 +28,7 @@ array([4.])
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -40,7 +41,7 @@ from gpu_laddu.likelihood.params import resolve_parameters
 ParamVector = Sequence[float] | Mapping[str, float] | np.ndarray
 
 
-class _Penalty:
+class _Penalty(ABC):
     """Shared machinery: parameter names, λ, sums."""
 
     kind = "penalty"
@@ -66,8 +67,9 @@ class _Penalty:
         self.name = str(name)
         self.ctx: Any = None  # no data: works with any context
 
+    @abstractmethod
     def _terms(self, values: np.ndarray) -> tuple[float, np.ndarray]:
-        raise NotImplementedError
+        """(penalty, gradient) at ``values`` in :attr:`parameters` order."""
 
     def value(self, p: ParamVector) -> float:
         """The penalty at ``p`` (sequence in :attr:`parameters` order, or a mapping)."""

@@ -310,7 +310,7 @@ def plot_projections(
     n_rows = -(-len(axes) // n_cols)
     fig = Figure(figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows), dpi=dpi)
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(2 * n_rows, n_cols, height_ratios=[3, 1] * n_rows, hspace=0.25, wspace=0.3)
+    grid = fig.add_gridspec(2 * n_rows, n_cols, height_ratios=[3, 1] * n_rows, hspace=0.5, wspace=0.3)
     for k, (a, h) in enumerate(zip(axes, hists)):
         row, col = divmod(k, n_cols)
         ax = fig.add_subplot(grid[2 * row, col])
